@@ -1,0 +1,73 @@
+"""python -m grader {release,samples,autograde,scores,demo}: the course's commands."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, samples
+
+console = Console(width=max(Console().width, 130))  # the score table is wide
+
+
+def print_scores(table: dict[str, dict[str, float]]) -> bool:
+    """Print one row per student; for samples, compare with the expected scores. -> all samples as expected."""
+    grid = Table(title=f"{ASSIGNMENT}: score per function")
+    grid.add_column("student", no_wrap=True)
+    for fn in FUNCTIONS:
+        grid.add_column(f"{fn} /{POINTS[fn]}", justify="right")
+    grid.add_column(f"total /{sum(POINTS.values())}", justify="right")
+    grid.add_column("as expected")
+    known = set(samples.sample_names())
+    mismatches = []
+    for student, got in table.items():
+        verdict = ""
+        if student in known:
+            expected = samples.expected_scores(student)
+            verdict = "[green]yes[/]" if got == expected else "[red]NO[/]"
+            if got != expected:
+                mismatches.append(f"{student}: expected {expected}")
+        grid.add_row(student, *(f"{got[fn]:g}" for fn in FUNCTIONS), f"{sum(got.values()):g}", verdict)
+    console.print(grid)
+    for line in mismatches:
+        console.print(f"[red]{line}[/]")
+    return not mismatches
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
+    parser.add_argument("command", choices=["release", "samples", "autograde", "scores", "demo"],
+                        help="release: source/ -> release/; samples: samples/ -> submitted/; "
+                             "autograde: nbgrader autograde submitted/; scores: print the gradebook; "
+                             "demo: all four in order")
+    parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
+    args = parser.parse_args(argv)
+    root = args.root.resolve()
+    steps = ["release", "samples", "autograde", "scores"] if args.command == "demo" else [args.command]
+    try:
+        if "release" in steps:
+            with console.status("nbgrader generate_assignment ..."):
+                path = course.release(root)
+            console.print(f"released {path}")
+        if "samples" in steps:
+            names = samples.write_submissions(root)
+            console.print(f"wrote {len(names)} sample submissions to submitted/")
+        if "autograde" in steps:
+            with console.status("nbgrader autograde (about 5 s per submission) ..."):
+                ungraded = course.autograde(root)
+            console.print("autograded into autograded/, scores in gradebook.db")
+            for student in ungraded:
+                console.print(f"[red]{student}: nbgrader could not grade this notebook (not valid JSON, or it "
+                              f"broke nbgrader): scored 0; the others are graded[/]")
+        if "scores" in steps:
+            return 0 if print_scores(course.scores(root)) else 1
+    except (course.NbgraderFailed, samples.BadSample) as err:
+        console.print(f"[red]{err}[/]")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

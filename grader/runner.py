@@ -1,0 +1,114 @@
+"""Runs the hidden pytest checks of one contract function against a submission."""
+
+import contextlib
+import io
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from grader.submission import Submission
+
+CHECKS_DIR = Path(__file__).parent / "checks"
+SUBMISSION_KEY = pytest.StashKey[Submission]()
+
+
+@dataclass
+class CheckResult:
+    """One run of one check (one parametrisation)."""
+
+    check: str  # the test function's name
+    question: str  # its docstring: what a student reads when it fails
+    case: str  # the parametrisation, e.g. "cpu-float64"
+    outcome: str  # "passed", "failed" or "skipped"
+    message: str = ""
+
+
+@dataclass
+class Report:
+    """The outcome of every hidden check of one function."""
+
+    function: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        return [r for r in self.results if r.outcome == "failed"]
+
+    @property
+    def passed(self) -> bool:
+        ran = [r for r in self.results if r.outcome == "passed"]
+        return bool(ran) and not self.failed
+
+    def summary(self) -> str:
+        """One line per failing check: its question, the first message and how many cases failed."""
+        by_check: dict[str, list[CheckResult]] = {}
+        for r in self.failed:
+            by_check.setdefault(r.check, []).append(r)
+        counts = {r.check: 0 for r in self.results}
+        for r in self.results:
+            counts[r.check] += r.outcome != "skipped"
+        lines = []
+        for check, fails in by_check.items():
+            cases = f" ({len(fails)} of {counts[check]} cases)" if counts[check] > 1 else ""
+            lines.append(f"- {fails[0].question}{cases}\n    {fails[0].message}")
+        return "\n".join(lines)
+
+
+class _Collector:
+    """pytest plugin: hands the submission to the checks and records each outcome."""
+
+    def __init__(self, submission: Submission, report: Report):
+        self.submission = submission
+        self.report = report
+        self.questions: dict[str, str] = {}
+
+    def pytest_configure(self, config):
+        config.stash[SUBMISSION_KEY] = self.submission
+
+    def pytest_collection_modifyitems(self, items):
+        for item in items:
+            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+            self.questions[item.nodeid] = doc
+
+    def pytest_runtest_logreport(self, report):
+        if report.when != "call" and report.outcome == "passed":
+            return
+        name, _, case = report.nodeid.split("::")[-1].partition("[")
+        message = ""
+        if report.failed:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = _first_paragraph(crash.message if crash else str(report.longrepr))
+        elif report.skipped:
+            message = report.longrepr[2]  # (file, line, reason)
+        self.report.results.append(
+            CheckResult(name, self.questions.get(report.nodeid, name), case.rstrip("]"), report.outcome, message)
+        )
+
+
+def _first_paragraph(message: str) -> str:
+    """The assertion's own message, without pytest's `assert ...` rewrite that follows it."""
+    return message.split("\nassert ")[0].strip()
+
+
+def run_checks(function: str, submission: Submission) -> Report:
+    """Run grader/checks/test_<function>.py on `submission`; pytest's own output is swallowed."""
+    report = Report(function)
+    args = [
+        str(CHECKS_DIR / f"test_{function}.py"),
+        "-q",
+        "-p", "no:cacheprovider",
+        "--disable-plugin-autoload",  # no third-party plugins (anyio and co. come with jupyter)
+        "--assert=plain",  # every check writes its own message: no assertion rewriting needed
+        # plugins the checks never use; unraisableexception runs gc.collect() twice a session (~0.1 s each)
+        "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
+        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
+        "-c", os.devnull,  # ignore any pytest config found near the submission
+        "--rootdir", str(CHECKS_DIR),
+    ]
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        code = pytest.main(args, plugins=[_Collector(submission, report)])
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        raise RuntimeError(f"the hidden checks for {function} could not run (pytest exit code {code})")
+    return report

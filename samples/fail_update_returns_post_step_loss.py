@@ -1,0 +1,10 @@
+"""update steps correctly but returns the loss after the step, not before it."""
+
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(lr * a.grad)
+        a.grad.zero_()
+    return mse(x @ a, y)

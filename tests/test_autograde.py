@@ -1,0 +1,80 @@
+"""The main command, for real: nbgrader generate_assignment + autograde on the samples, scores as named."""
+
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from grader import POINTS, course, samples
+
+from conftest import new_course
+
+BROKEN = "broken_not_json"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """`python -m grader demo` on a fresh course, with one notebook that is not even JSON among the samples."""
+    root = new_course(tmp_path_factory.mktemp("course"))
+    broken = root / "submitted" / BROKEN / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    broken.parent.mkdir(parents=True)
+    broken.write_text('{"cells": [')
+    proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(root), "demo"],
+                          capture_output=True, text=True, timeout=600)
+    return root, proc
+
+
+@pytest.mark.parametrize("name", samples.sample_names())
+def test_sample_gets_the_score_per_function_its_name_says(graded, name):
+    """Does nbgrader, with the hidden checks, give each sample exactly its expected score per function?"""
+    root, _ = graded
+    assert course.scores(root)[name] == samples.expected_scores(name)
+
+
+def test_main_command_prints_every_sample_as_expected(graded):
+    """Does the main command exit 0 and print a row per sample, each marked as expected?"""
+    _, proc = graded
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]
+    for name in samples.sample_names():
+        row = next(r for r in rows if f"│ {name} " in r)
+        assert row.rstrip("│ ").endswith("yes"), row
+
+
+def test_a_broken_notebook_is_reported_and_the_others_are_graded(graded):
+    """Does a notebook that is not JSON get a clear message and 0, without stopping the others?"""
+    root, proc = graded
+    assert f"{BROKEN}: nbgrader could not grade this notebook" in proc.stdout
+    table = course.scores(root)
+    assert sum(table.get(BROKEN, {}).values()) == 0
+    assert set(samples.sample_names()) <= set(table)
+
+
+def test_grade_cells_show_their_points_as_numbers_when_autograded(graded):
+    """In the autograded perfect notebook, does each grade cell show its points and nothing on stderr?"""
+    root, _ = graded
+    nb = nbformat.read(root / "autograded" / "pass_reference" / "lesson2_sgd" / "lesson2_sgd.ipynb", as_version=4)
+    grade_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(grade_cells) == len(POINTS)
+    for cell in grade_cells:
+        assert not [o for o in cell.outputs if o.output_type == "error" or o.get("name") == "stderr"]
+        values = [float(o.data["text/plain"]) for o in cell.outputs if o.output_type == "execute_result"]
+        assert values == [cell.metadata.nbgrader.points]
+
+
+def test_failed_hidden_checks_are_explained_in_the_autograded_notebook(graded):
+    """Does a failing function's grade cell name the failed check and the likely mistake?"""
+    root, _ = graded
+    notebook = root / "autograded" / "fail_minibatch_sgd_no_shuffle" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_minibatch_sgd")
+    error = next(o for o in cell.outputs if o.output_type == "error")
+    assert error.ename == "HiddenChecksFailed" and "The rows came in their original order" in error.evalue
+
+
+def test_animation_is_not_drawn_while_grading(graded):
+    """Does autograding skip drawing the animation frames (NBGRADER_EXECUTION is set)?"""
+    root, _ = graded
+    nb = nbformat.read(root / "autograded" / "pass_reference" / "lesson2_sgd" / "lesson2_sgd.ipynb", as_version=4)
+    assert not [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]

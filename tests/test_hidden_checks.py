@@ -1,0 +1,84 @@
+"""The hidden checks pass the reference and the notebook's solution, and catch each sample's bug."""
+
+import pytest
+import torch
+
+import lesson_ref
+from grader import FUNCTIONS, POINTS, samples
+from grader.hidden import HiddenChecksFailed, award
+from grader.runner import run_checks
+from grader.submission import Submission
+
+
+@pytest.fixture(scope="module")
+def sample_submission(source_nb, release_nb):
+    def build(name):
+        nb = samples.sample_notebook(samples.SAMPLES_DIR / f"{name}.py", release_nb, source_nb)
+        return Submission(samples.namespace(nb), label=name)
+    return build
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_reference_passes_every_hidden_check(function):
+    """Does lesson_ref pass all hidden checks of each function?"""
+    report = run_checks(function, Submission.from_module(lesson_ref))
+    assert report.passed, report.summary()
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_notebook_solution_passes_every_hidden_check(function, source_nb):
+    """Does the instructor notebook's own solution pass all hidden checks?"""
+    report = run_checks(function, Submission(samples.namespace(source_nb)))
+    assert report.passed, report.summary()
+
+
+@pytest.mark.parametrize("name", samples.sample_names())
+def test_sample_fails_exactly_the_functions_its_name_says(name, sample_submission):
+    """Do the hidden checks fail the sample's broken function, and only that one?"""
+    submission = sample_submission(name)
+    passed = {fn: run_checks(fn, submission).passed for fn in FUNCTIONS}
+    assert passed == {fn: points > 0 for fn, points in samples.expected_scores(name).items()}
+
+
+def test_cuda_cases_run_on_a_gpu_and_skip_with_a_reason_elsewhere():
+    """Are the cuda cases skipped only where no GPU exists, and do they say why?"""
+    results = run_checks("update", Submission.from_module(lesson_ref)).results
+    cuda = [r for r in results if "cuda" in r.case]
+    assert cuda, "the checks have no cuda cases"
+    if torch.cuda.is_available():
+        assert all(r.outcome == "passed" for r in cuda)
+    else:
+        assert all(r.outcome == "skipped" and "no CUDA GPU" in r.message for r in cuda)
+    assert not [r for r in results if r.outcome == "skipped" and "cuda" not in r.case]
+
+
+def test_a_missing_function_fails_with_a_clear_message():
+    """Does a notebook that never defined mse get told so?"""
+    report = run_checks("mse", Submission({}))
+    assert not report.passed
+    assert "`mse` is not defined" in report.summary()
+
+
+def test_minibatch_checks_put_the_students_update_back(sample_submission):
+    """After the minibatch checks swap in a recording update, is the student's own update restored?"""
+    submission = sample_submission("pass_reference")
+    own_update = submission.update
+    run_checks("minibatch_sgd", submission)
+    assert submission.minibatch_sgd.__globals__["update"] is own_update
+
+
+def test_award_shows_the_points_or_raises_with_each_failed_question(sample_submission):
+    """Does the hidden cell show the function's points, or fail naming every failed check?"""
+    assert award("mse", sample_submission("pass_reference")._namespace) == float(POINTS["mse"])
+    with pytest.raises(HiddenChecksFailed) as failure:
+        award("mse", sample_submission("fail_mse_sum")._namespace)
+    assert "Is mse the mean of the squared differences" in str(failure.value)
+    assert "did you sum instead of taking the mean?" in str(failure.value)
+
+
+def test_hidden_checks_write_nothing_to_stdout_or_stderr(capfd, sample_submission):
+    """Do the hidden checks stay silent (nbgrader zeroes a cell that writes to stderr)?"""
+    capfd.readouterr()
+    run_checks("cross_entropy", sample_submission("fail_cross_entropy_unstable_softmax"))
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
