@@ -56,6 +56,23 @@ def assert_value(got, expected, what: str, hint: str = "", **tol):
         raise AssertionError(f"{what} is wrong.{hint}\n{_short(err)}") from None
 
 
+def assert_0dim_like(got, dtype, device, name: str):
+    """A loss must be a 0-dim tensor of the inputs' dtype on the inputs' device."""
+    assert isinstance(got, torch.Tensor), f"{name} returned {type(got).__name__}; return a tensor (no .item())."
+    assert got.shape == (), f"{name} returned shape {tuple(got.shape)}; a mean over the batch is 0-dim."
+    assert got.dtype == dtype, f"{name} returned {got.dtype} for {dtype} inputs: do not hard-code a dtype."
+    assert got.device.type == device, f"{name} returned a tensor on {got.device} for inputs on {device}."
+
+
+def loss_grads(fn, name: str, *inputs, wrt: int):
+    """Gradients of fn(*inputs) for the first `wrt` inputs, which must keep their graph."""
+    inputs = [t.clone().requires_grad_(i < wrt) for i, t in enumerate(inputs)]
+    loss = fn(*inputs)
+    assert isinstance(loss, torch.Tensor) and loss.requires_grad, (
+        f"{name}'s result does not require grad: do not use .item(), float() or .detach() inside {name}.")
+    return torch.autograd.grad(loss, inputs[:wrt])
+
+
 def _short(err: AssertionError) -> str:
     lines = [ln for ln in str(err).splitlines() if ln.strip()]
     return "\n".join(lines[:4])

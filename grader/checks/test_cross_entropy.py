@@ -4,8 +4,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, FORBIDDEN_OPS, OpTracer, assert_value, gen,
-                                   ratio_hint)
+from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, FORBIDDEN_OPS, OpTracer, assert_0dim_like,
+                                   assert_value, gen, loss_grads, ratio_hint)
 
 SHAPES = [(1, 2), (9, 3), (64, 10)]  # (n, k)
 
@@ -36,10 +36,7 @@ def test_cross_entropy_returns_0dim_tensor_of_input_dtype_and_device(student, de
     """Does cross_entropy return a 0-dim tensor with the logits' dtype, on their device?"""
     logits, target = problem(5, 4, 1.0, dtype, "cpu")
     got = student.cross_entropy(logits.to(device), target.to(device))
-    assert isinstance(got, torch.Tensor), f"cross_entropy returned {type(got).__name__}; return a tensor."
-    assert got.shape == (), f"cross_entropy returned shape {tuple(got.shape)}; the batch mean is 0-dim."
-    assert got.dtype == dtype, f"cross_entropy returned {got.dtype} for {dtype} logits."
-    assert got.device.type == device, f"cross_entropy returned a tensor on {got.device} for logits on {device}."
+    assert_0dim_like(got, dtype, device, "cross_entropy")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -47,14 +44,9 @@ def test_cross_entropy_returns_0dim_tensor_of_input_dtype_and_device(student, de
 def test_cross_entropy_gradient_matches_f_cross_entropy(student, device, dtype):
     """Does autograd through your cross_entropy give F.cross_entropy's gradient for the logits?"""
     logits, target = problem(12, 5, 3.0, dtype, device)
-    grads = []
-    for fn in (student.cross_entropy, F.cross_entropy):
-        z = logits.clone().requires_grad_()
-        loss = fn(z, target)
-        assert isinstance(loss, torch.Tensor) and loss.requires_grad, (
-            "The loss does not require grad: do not use .item(), float() or .detach() on it.")
-        grads.append(torch.autograd.grad(loss, z)[0])
-    assert_value(grads[0], grads[1], "The gradient with respect to the logits")
+    got = loss_grads(student.cross_entropy, "cross_entropy", logits, target, wrt=1)
+    expected = loss_grads(F.cross_entropy, "F.cross_entropy", logits, target, wrt=1)
+    assert_value(got[0], expected[0], "The gradient with respect to the logits")
 
 
 def test_cross_entropy_passes_gradcheck(student):

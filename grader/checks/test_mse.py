@@ -4,7 +4,8 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import ALL_DEVICES, COMPUTE_DEVICES, DTYPES, assert_value, gen, ratio_hint
+from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, assert_0dim_like, assert_value, gen, loss_grads,
+                                   ratio_hint)
 
 # (n, scale, offset): other lengths than the lesson's 100, values far from its range
 CASES = [(1, 1.0, 0.0), (13, 1e-3, 0.0), (257, 1e3, -500.0)]
@@ -33,11 +34,7 @@ def test_mse_value_matches_reference(student, device, dtype, n, scale, offset):
 def test_mse_returns_0dim_tensor_of_input_dtype_and_device(student, device, dtype):
     """Does mse return a 0-dim tensor with the inputs' dtype, on the inputs' device?"""
     y_hat, y = pair(9, 1.0, 0.0, dtype, "cpu")
-    got = student.mse(y_hat.to(device), y.to(device))
-    assert isinstance(got, torch.Tensor), f"mse returned {type(got).__name__}; return a tensor."
-    assert got.shape == (), f"mse returned shape {tuple(got.shape)}; the mean over all elements is 0-dim."
-    assert got.dtype == dtype, f"mse returned {got.dtype} for {dtype} inputs: do not hard-code a dtype."
-    assert got.device.type == device, f"mse returned a tensor on {got.device} for inputs on {device}."
+    assert_0dim_like(student.mse(y_hat.to(device), y.to(device)), dtype, device, "mse")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -45,15 +42,10 @@ def test_mse_returns_0dim_tensor_of_input_dtype_and_device(student, device, dtyp
 def test_mse_gradient_matches_reference(student, device, dtype):
     """Does autograd through your mse give the right gradients for y_hat and y (graph kept)?"""
     y_hat, y = pair(31, 2.0, 1.0, dtype, device)
-    grads = []
-    for fn in (student.mse, lesson_ref.mse):
-        inputs = (y_hat.clone().requires_grad_(), y.clone().requires_grad_())
-        loss = fn(*inputs)
-        assert isinstance(loss, torch.Tensor) and loss.requires_grad, (
-            "mse's result does not require grad: do not use .item(), float() or .detach() inside mse.")
-        grads.append(torch.autograd.grad(loss, inputs))
-    assert_value(grads[0][0], grads[1][0], "The gradient with respect to y_hat")
-    assert_value(grads[0][1], grads[1][1], "The gradient with respect to y")
+    got = loss_grads(student.mse, "mse", y_hat, y, wrt=2)
+    expected = loss_grads(lesson_ref.mse, "mse", y_hat, y, wrt=2)
+    assert_value(got[0], expected[0], "The gradient with respect to y_hat")
+    assert_value(got[1], expected[1], "The gradient with respect to y")
 
 
 def test_mse_passes_gradcheck(student):
