@@ -1,4 +1,4 @@
-"""python -m grader {release,samples,autograde,scores,demo}: the course's commands."""
+"""python -m grader {release,samples,grade,autograde,scores,demo}: the course's commands."""
 
 import argparse
 import sys
@@ -9,17 +9,20 @@ from rich.table import Table
 
 from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, samples
 
-console = Console(width=max(Console().width, 130))  # the score table is wide
+console = Console(width=max(Console().width, 150))  # the score table is wide
 
 
-def print_scores(table: dict[str, dict[str, float]]) -> bool:
+def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | None = None) -> bool:
     """Print one row per student; for samples, compare with the expected scores. -> all samples as expected."""
+    notes = notes or {}
     grid = Table(title=f"{ASSIGNMENT}: score per function")
     grid.add_column("student", no_wrap=True)
     for fn in FUNCTIONS:
         grid.add_column(f"{fn} /{POINTS[fn]}", justify="right")
     grid.add_column(f"total /{sum(POINTS.values())}", justify="right")
     grid.add_column("as expected")
+    if notes:
+        grid.add_column("notes")
     known = set(samples.sample_names())
     mismatches = []
     for student, got in table.items():
@@ -29,23 +32,44 @@ def print_scores(table: dict[str, dict[str, float]]) -> bool:
             verdict = "[green]yes[/]" if got == expected else "[red]NO[/]"
             if got != expected:
                 mismatches.append(f"{student}: expected {expected}")
-        grid.add_row(student, *(f"{got[fn]:g}" for fn in FUNCTIONS), f"{sum(got.values()):g}", verdict)
+        row = [student, *(f"{got[fn]:g}" for fn in FUNCTIONS), f"{sum(got.values()):g}", verdict]
+        grid.add_row(*row, *([notes.get(student, "")] if notes else []))
     console.print(grid)
     for line in mismatches:
         console.print(f"[red]{line}[/]")
     return not mismatches
 
 
+def sealed_grade(root: Path, jobs: int | None) -> bool:
+    """Grade every submission sealed; print the table, each problem and each suspected tampering."""
+    from grader.sealed.pool import grade_course
+
+    results = grade_course(root, jobs)
+    notes = {}
+    for r in results:
+        flags = [f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"] if r.suspected_tampering else []
+        notes[r.student] = "; ".join(flags + r.problems)
+    ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
+    seconds = sum(r.seconds for r in results)
+    console.print(f"graded {len(results)} submissions sealed; scores in gradebook.db, feedback notebooks in "
+                  f"autograded/ ({seconds / max(len(results), 1):.2f} s of grading per submission)")
+    return ok
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
-    parser.add_argument("command", choices=["release", "samples", "autograde", "scores", "demo"],
-                        help="release: source/ -> release/; samples: samples/ -> submitted/; "
-                             "autograde: nbgrader autograde submitted/; scores: print the gradebook; "
-                             "demo: all four in order")
+    parser.add_argument("command", choices=["release", "samples", "grade", "autograde", "scores", "demo"],
+                        help="release: source/ -> release/; samples: samples/ -> submitted/; grade: sealed, "
+                             "parallel grading of submitted/ into the gradebook; autograde: stock nbgrader "
+                             "autograde (in the student's kernel); scores: print the gradebook; "
+                             "demo: release, samples, grade")
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
+    parser.add_argument("--jobs", type=int, default=None, help="parallel graders for `grade` (default: cores)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    steps = ["release", "samples", "autograde", "scores"] if args.command == "demo" else [args.command]
+    steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
+    from grader.sealed.pool import NotReleased
+
     try:
         if "release" in steps:
             with console.status("nbgrader generate_assignment ..."):
@@ -54,6 +78,8 @@ def main(argv=None) -> int:
         if "samples" in steps:
             names = samples.write_submissions(root)
             console.print(f"wrote {len(names)} sample submissions to submitted/")
+        if "grade" in steps:
+            return 0 if sealed_grade(root, args.jobs) else 1
         if "autograde" in steps:
             with console.status("nbgrader autograde (about 5 s per submission) ..."):
                 ungraded = course.autograde(root)
@@ -63,7 +89,7 @@ def main(argv=None) -> int:
                               f"broke nbgrader): scored 0; the others are graded[/]")
         if "scores" in steps:
             return 0 if print_scores(course.scores(root)) else 1
-    except (course.NbgraderFailed, samples.BadSample) as err:
+    except (course.NbgraderFailed, samples.BadSample, NotReleased) as err:
         console.print(f"[red]{err}[/]")
         return 2
     return 0

@@ -1,4 +1,4 @@
-"""The main command, for real: nbgrader generate_assignment + autograde on the samples, scores as named."""
+"""Stock nbgrader, for real: generate_assignment + autograde (in the student's kernel) on the samples."""
 
 import subprocess
 import sys
@@ -15,14 +15,20 @@ BROKEN = "broken_not_json"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """`python -m grader demo` on a fresh course, with one notebook that is not even JSON among the samples."""
+    """release, samples, stock autograde, scores on a fresh course, with one notebook that is not even JSON."""
     root = new_course(tmp_path_factory.mktemp("course"))
     broken = root / "submitted" / BROKEN / "lesson2_sgd" / "lesson2_sgd.ipynb"
     broken.parent.mkdir(parents=True)
     broken.write_text('{"cells": [')
-    proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(root), "demo"],
-                          capture_output=True, text=True, timeout=600)
-    return root, proc
+    out = []
+    for step in ("release", "samples", "autograde", "scores"):
+        proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(root), step],
+                              capture_output=True, text=True, timeout=600)
+        out.append(proc)
+        if proc.returncode:
+            break
+    return root, subprocess.CompletedProcess(step, proc.returncode, "".join(p.stdout for p in out),
+                                             "".join(p.stderr for p in out))
 
 
 @pytest.mark.parametrize("name", samples.sample_names())
@@ -32,8 +38,8 @@ def test_sample_gets_the_score_per_function_its_name_says(graded, name):
     assert course.scores(root)[name] == samples.expected_scores(name)
 
 
-def test_main_command_prints_every_sample_as_expected(graded):
-    """Does the main command exit 0 and print a row per sample, each marked as expected?"""
+def test_scores_command_prints_every_sample_as_expected(graded):
+    """Do the commands exit 0, and does `scores` print a row per sample, each marked as expected?"""
     _, proc = graded
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = [line for line in proc.stdout.splitlines() if line.startswith("│")]

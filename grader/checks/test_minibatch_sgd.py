@@ -128,6 +128,7 @@ def test_minibatch_sgd_reaches_the_least_squares_fit(student, device, dtype):
     """With correct steps, does minibatch SGD end near the least-squares solution?"""
     x, y = hidden_line(150, dtype, device, seed=4)
     a = start_params(dtype, device)
-    run(student, x, y, a, lr=0.2, bs=16, epochs=15, generator=gen(6, device), step=True)
-    run(student, x, y, a, lr=0.01, bs=16, epochs=15, generator=gen(7, device), step=True)
+    # 2 x 10 epochs of 5 batches: over 30 data seeds the reference ends within 0.009 of the optimum
+    run(student, x, y, a, lr=0.2, bs=30, epochs=10, generator=gen(6, device), step=True)
+    run(student, x, y, a, lr=0.02, bs=30, epochs=10, generator=gen(7, device), step=True)
     assert_value(a.detach(), lesson_ref.lstsq_optimum(x, y), "a after minibatch SGD", atol=3e-2, rtol=0)

@@ -104,9 +104,9 @@ def test_update_leaves_x_and_y_unchanged(update):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
 def test_update_loop_reaches_the_least_squares_fit(update, device, dtype):
-    """Do 200 full-batch steps of your update reach the best line (the least-squares solution)?"""
+    """Do 50 full-batch steps of your update reach the best line (the least-squares solution)?"""
     x, y = hidden_line(80, dtype, device, seed=3)
     a = start_params(dtype, device)
-    for _ in range(200):
+    for _ in range(50):  # at lr 0.5 the slow direction shrinks by 2/3 a step: 50 steps reach ~1e-7
         update(x, y, a, 0.5)
-    assert_value(a.detach(), lesson_ref.lstsq_optimum(x, y), "a after 200 steps", atol=1e-3, rtol=1e-3)
+    assert_value(a.detach(), lesson_ref.lstsq_optimum(x, y), "a after 50 steps", atol=1e-3, rtol=1e-3)

@@ -1,0 +1,139 @@
+"""Grade every submission of the course, sealed and in parallel, into nbgrader's gradebook."""
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from rich.progress import Progress
+
+from grader import ASSIGNMENT, FUNCTIONS
+from grader.course import NOTEBOOK
+from grader.sealed.session import Assignment, FunctionResult, SubmissionResult, grade_submission
+from grader.sealed.spawn import Zygote
+
+_worker_state: dict = {}
+
+
+class NotReleased(RuntimeError):
+    """The gradebook does not know the assignment yet."""
+
+
+def submissions(root: Path) -> dict[str, Path]:
+    """student -> their notebook path, for every folder in submitted/ (the notebook may be missing)."""
+    folder = root / "submitted"
+    return {d.name: d / ASSIGNMENT / NOTEBOOK for d in sorted(folder.iterdir()) if d.is_dir()} \
+        if folder.is_dir() else {}
+
+
+def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True) -> list[SubmissionResult]:
+    """Grade submitted/*, write scores to gradebook.db and feedback notebooks to autograded/."""
+    assignment = Assignment.load(root)
+    db_url = f"sqlite:///{root / 'gradebook.db'}"
+    with Gradebook(db_url) as gb:
+        try:
+            gb.find_assignment(ASSIGNMENT)
+        except MissingEntry:
+            raise NotReleased(f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first")
+    todo = submissions(root)
+    results = []
+    zygote = Zygote()
+    try:
+        with Gradebook(db_url) as gb, Progress(disable=not show_progress, transient=True) as progress:
+            bar = progress.add_task("grading (sealed)", total=len(todo))
+            for result in _graded(todo, assignment, zygote.address, jobs or os.cpu_count() or 1):
+                record(gb, result)
+                write_feedback_notebook(root, todo[result.student], result, assignment)
+                results.append(result)
+                progress.advance(bar)
+    finally:
+        zygote.close()
+    return sorted(results, key=lambda r: r.student)
+
+
+def _graded(todo, assignment, address, jobs):
+    """Yield each submission's result as it completes; a crashed grader process costs only a retry."""
+    pending = dict(todo)
+    for _ in range(3):
+        if not pending:
+            return
+        context = multiprocessing.get_context("fork")  # the pool starts with torch already imported
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init,
+                                 initargs=(assignment, address)) as pool:
+            futures = {pool.submit(_grade_one, student, str(path)): student for student, path in pending.items()}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    continue  # retried in a fresh pool
+                except Exception as err:
+                    result = _failed(student, f"the grader failed on this submission: {type(err).__name__}: {err}")
+                del pending[student]
+                yield result
+    for student in pending:
+        yield _failed(student, "the grader's process crashed three times on this submission")
+
+
+def _init(assignment, address):
+    _worker_state.update(assignment=assignment, address=address)
+
+
+def _grade_one(student, path):
+    return grade_submission(student, Path(path), _worker_state["assignment"], _worker_state["address"])
+
+
+def _failed(student, reason) -> SubmissionResult:
+    return SubmissionResult(student, {fn: FunctionResult(0.0, f"not graded: {reason}") for fn in FUNCTIONS}, [reason])
+
+
+def record(gb: Gradebook, result: SubmissionResult) -> None:
+    """Write one student's sealed scores to the gradebook (creating the submission if needed)."""
+    gb.update_or_create_student(result.student)
+    try:
+        gb.find_submission(ASSIGNMENT, result.student)
+    except MissingEntry:
+        gb.add_submission(ASSIGNMENT, result.student)
+    for fn, verdict in result.functions.items():
+        grade = gb.find_grade(f"test_{fn}", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, result.student)
+        grade.auto_score = verdict.points
+    gb.db.commit()
+
+
+def write_feedback_notebook(root: Path, path: Path, result: SubmissionResult, assignment: Assignment) -> None:
+    """autograded/<student>/...: the student's cells, their outputs, and each grade cell's sealed verdict.
+
+    Grade cells show their release (visible) version only, so feedback never contains hidden tests.
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:
+        return  # nothing to show: the reason is in the run's summary
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = [_output(event) for event in result.outputs.get(index, [])]
+        cell.execution_count = None
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if grade_id in assignment.visible_sources:
+            cell.source = assignment.visible_sources[grade_id]
+            verdict = result.functions[grade_id.removeprefix("test_")]
+            cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": repr(verdict.points)})] \
+                if not verdict.message else \
+                [nbformat.v4.new_output("error", ename="HiddenChecksFailed", evalue=verdict.message,
+                                         traceback=[f"HiddenChecksFailed: {verdict.message}"])]
+    out = root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+
+
+def _output(event):
+    kind = event[0]
+    if kind in ("stdout", "stderr"):
+        return nbformat.v4.new_output("stream", name=kind, text=event[1])
+    if kind == "result":
+        return nbformat.v4.new_output("execute_result", {"text/plain": event[1]})
+    return nbformat.v4.new_output("error", ename=event[1], evalue=event[2], traceback=[event[3]])

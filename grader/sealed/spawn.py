@@ -1,0 +1,56 @@
+"""Grader side of the zygote: start it, and get sandboxed workers from it."""
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from grader.sealed.sandbox import Limits
+from grader.sealed.wire import PeerGone, recv_frame
+
+
+class Zygote:
+    """The fork server process, started once per grading run."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "grader.sealed.zygote"], stdout=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, text=True)
+        self.address = "\0" + self.proc.stdout.readline().strip()
+        if self.address == "\0":
+            raise RuntimeError("the sandbox's zygote process did not start")
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
+class Worker:
+    """One sandboxed worker process and the socket to it."""
+
+    def __init__(self, address: str, limits: Limits, start_timeout: float = 30.0):
+        self.workdir = tempfile.mkdtemp(prefix="lesson2-worker-")
+        ours, theirs = socket.socketpair()
+        request = json.dumps({"workdir": self.workdir, "limits": dataclasses.asdict(limits)}).encode()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+            control.connect(address)
+            socket.send_fds(control, [request], [theirs.fileno()])
+            self.pid = int(control.recv(64))
+        theirs.close()
+        self.sock = ours
+        hello = recv_frame(ours, time.monotonic() + start_timeout)
+        if hello != {"op": "ready"}:
+            raise PeerGone("the worker did not start")
+
+    def kill(self):
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.sock.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
