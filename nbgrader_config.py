@@ -17,3 +17,9 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^[^\n]*:\d+: \w*Warning: "
 # A student's own stub is a plain NotImplementedError.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+
+# The sealed grader (`python -m grader grade`) reads these too; nbgrader ignores this section.
+# One call of a student function by a hidden check may take this long before the worker is killed.
+c.SealedGrader.call_timeout = 10
+# Memory a sandboxed worker may map on top of torch itself, in MiB.
+c.SealedGrader.memory_mb = 3072

@@ -22,7 +22,7 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
     grid.add_column(f"total /{sum(POINTS.values())}", justify="right")
     grid.add_column("as expected")
     if notes:
-        grid.add_column("notes")
+        grid.add_column("notes", no_wrap=True)
     known = set(samples.sample_names())
     mismatches = []
     for student, got in table.items():
@@ -45,11 +45,12 @@ def sealed_grade(root: Path, jobs: int | None) -> bool:
     from grader.sealed.pool import grade_course
 
     results = grade_course(root, jobs)
-    notes = {}
-    for r in results:
-        flags = [f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"] if r.suspected_tampering else []
-        notes[r.student] = "; ".join(flags + r.problems)
+    notes = {r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
+             for r in results if r.suspected_tampering}
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
+    for r in results:
+        for problem in r.problems:
+            console.print(f"{r.student}: {problem}", soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
     console.print(f"graded {len(results)} submissions sealed; scores in gradebook.db, feedback notebooks in "
                   f"autograded/ ({seconds / max(len(results), 1):.2f} s of grading per submission)")

@@ -73,8 +73,12 @@ def solution_sources(source_nb) -> dict[str, str]:
 def sample_notebook(path: Path, release_nb, source_nb):
     """The release notebook with the solution cells filled in as the sample says."""
     base, own = parse_sample(path)
-    fill = {} if base == "release" else solution_sources(source_nb)
-    fill.update(own)
+    return filled_notebook(release_nb, {} if base == "release" else solution_sources(source_nb), own)
+
+
+def filled_notebook(release_nb, solutions: dict[str, str], own: dict[str, str]):
+    """The release notebook with solution cells replaced: `own` first, else `solutions`, else the stub."""
+    fill = {**solutions, **own}
     nb = copy.deepcopy(release_nb)
     for cell in nb.cells:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")

@@ -1,5 +1,7 @@
 """Grade every submission of the course, sealed and in parallel, into nbgrader's gradebook."""
 
+import dataclasses
+import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -51,7 +53,21 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
                 progress.advance(bar)
     finally:
         zygote.close()
-    return sorted(results, key=lambda r: r.student)
+    results.sort(key=lambda r: r.student)
+    write_report(root, results)
+    return results
+
+
+def write_report(root: Path, results: list[SubmissionResult]) -> Path:
+    """autograded/sealed_report.json: every verdict, message and problem of the run (generated)."""
+    report = {"generated": "by `python -m grader grade`; rewritten on every run", "students": {
+        r.student: {"functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
+                    "problems": r.problems, "suspected_tampering": r.suspected_tampering,
+                    "seconds": round(r.seconds, 3)} for r in results}}
+    path = root / "autograded" / "sealed_report.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    return path
 
 
 def _graded(todo, assignment, address, jobs):

@@ -39,7 +39,10 @@ class Assignment:
             nb_cells[folder] = {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
                                 if c.metadata.get("nbgrader", {}).get("grade")}
         pattern = config.IgnorePattern.pattern if config.IgnorePattern.get("enabled") else ""
-        return cls(nb_cells["source"], nb_cells["release"], pattern or "", float(config.Execute.get("timeout", 30)))
+        sealed = config.SealedGrader
+        limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
+        return cls(nb_cells["source"], nb_cells["release"], pattern or "", float(config.Execute.get("timeout", 30)),
+                   float(sealed.get("call_timeout", cls.call_timeout)), limits)
 
 
 @dataclass
@@ -119,7 +122,8 @@ class _Run:
         self.skip: set[int] = set()
         self.verdicts: dict[str, FunctionResult] = {}
         self.current_cell: int | None = None
-        self.grading: str | None = None
+        self.grading: str | None = None  # the function whose checks are running
+        self.lost_in_check = False  # the last check ended with the worker killed
 
     def grade(self):
         for _ in range(MAX_WORKER_STARTS):
@@ -132,6 +136,7 @@ class _Run:
 
     def _attempt(self) -> bool:
         """One worker: run the cells, grade what is asked and what is left. -> finished."""
+        self.lost_in_check = False
         try:
             worker = Worker(self.zygote, self.assignment.limits)
         except Exception as err:
@@ -147,6 +152,8 @@ class _Run:
             for fn in self.graded:  # grade cells that errored before award(), or were never reached
                 if fn not in self.verdicts:
                     self.verdicts[fn] = self._check(fn, peer, worker)
+                    if self.lost_in_check:
+                        return False  # the rest is graded in a fresh worker
             return True
         except (PeerGone, PeerTimeout) as err:
             self._after_loss(err)
@@ -177,6 +184,7 @@ class _Run:
         submission = SealedSubmission(peer, self.assignment.call_timeout, on_lost=lambda reason: worker.kill())
         report = run_checks(fn, submission)
         self.grading = None
+        self.lost_in_check = bool(submission.lost)
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
         if report.passed:
@@ -185,6 +193,9 @@ class _Run:
 
     def _after_loss(self, err):
         """The worker hung or died outside a check: skip that cell next time, as a timed-out cell is."""
+        if self.lost_in_check:  # a check killed it: that function has its verdict, the cell may run again
+            self.lost_in_check = False
+            return
         if self.grading is not None:  # died inside a check that caught nothing: that function scores 0
             self.verdicts.setdefault(self.grading, FunctionResult(0.0, f"{self.grading} could not be graded: {err}"))
             self.grading = None

@@ -16,6 +16,8 @@ import time
 
 import torch
 
+from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
+
 from grader.optrace import OpTracer
 
 MAX_FRAME = 256 * 2**20  # a frame larger than this is refused
@@ -231,6 +233,8 @@ class Peer:
             tracer = OpTracer()
             with tracer:
                 result = fn(*args, **kwargs)
+                if tracer not in _get_current_dispatch_mode_stack():
+                    raise PermissionError("the call removed the grader's op tracer")
             ops = sorted(tracer.ops)
         else:
             result = fn(*args, **kwargs)

@@ -25,17 +25,18 @@ class HiddenChecksFailed(AssertionError):
 class _Stream(io.TextIOBase):
     """sys.stdout / sys.stderr of a cell: text goes into the cell's events, up to a limit."""
 
-    def __init__(self, name, events):
-        self.name, self.events = name, events
+    def __init__(self, name, events, budget):
+        self.name, self.events, self.budget = name, events, budget
 
     def writable(self):
         return True
 
     def write(self, text):
         text = str(text)
-        used = sum(len(e[1]) for e in self.events if e[0] in ("stdout", "stderr"))
-        if used < MAX_CELL_OUTPUT:
-            self.events.append((self.name, text[: MAX_CELL_OUTPUT - used]))
+        room = MAX_CELL_OUTPUT - self.budget[0]
+        if room > 0:
+            self.events.append((self.name, text[:room]))
+            self.budget[0] += min(len(text), room)
         return len(text)
 
 
@@ -72,7 +73,8 @@ class Notebook:
     def run_cell(self, index, source):
         events = []
         saved = sys.stdout, sys.stderr, sys.displayhook
-        sys.stdout, sys.stderr = _Stream("stdout", events), _Stream("stderr", events)
+        budget = [0]  # characters written by this cell so far, both streams
+        sys.stdout, sys.stderr = _Stream("stdout", events, budget), _Stream("stderr", events, budget)
         sys.displayhook = lambda value: value is None or events.append(("result", _text(value)))
         try:
             tree = ast.parse(source, filename=f"<cell {index}>")

@@ -1,0 +1,176 @@
+"""Sealed grading, for real: the CLI grades samples, attacks and broken notebooks in one parallel run."""
+
+import ast
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import FUNCTIONS, POINTS, course, samples
+
+from conftest import new_course
+
+ATTACKS = Path(__file__).parent / "attacks"
+ATTACK_NAMES = sorted(p.stem for p in ATTACKS.glob("*.py"))
+FULL = {fn: float(p) for fn, p in POINTS.items()}
+BROKEN = {  # student -> (how the notebook is broken, what the run must say)
+    "broken_not_json": ("not_json", "could not be read"),
+    "broken_missing_notebook": ("missing", "could not be read"),
+    "broken_grade_cell_deleted": ("deleted", "grade cell test_update was deleted"),
+    "broken_grade_cell_duplicated": ("duplicated", "grade cell test_mse appears 2 times"),
+}
+
+
+def attack_settings(name):
+    """TARGET, EXPECT, FLAGGED and EXTRA_FILES of an attack file, read without running it."""
+    settings = {"FLAGGED": False, "EXTRA_FILES": {}}
+    for node in ast.parse((ATTACKS / f"{name}.py").read_text()).body:
+        if isinstance(node, ast.Assign):
+            names = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
+            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+            for target, value in zip(names, values):
+                if getattr(target, "id", None) in ("TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES"):
+                    settings[target.id] = ast.literal_eval(value)
+    return settings
+
+
+def write_notebook(root, student, nb):
+    path = root / "submitted" / student / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def add_attacks_and_broken(root):
+    release_nb = nbformat.read(root / "release" / "lesson2_sgd" / "lesson2_sgd.ipynb", as_version=4)
+    source_nb = nbformat.read(root / "source" / "lesson2_sgd" / "lesson2_sgd.ipynb", as_version=4)
+    solutions = samples.solution_sources(source_nb)
+    for name in ATTACK_NAMES:
+        settings = attack_settings(name)
+        nb = samples.filled_notebook(release_nb, solutions, {settings["TARGET"]: (ATTACKS / f"{name}.py").read_text()})
+        path = write_notebook(root, f"attack_{name}", nb)
+        for filename, text in settings["EXTRA_FILES"].items():
+            (path.parent / filename).write_text(text)
+    perfect = samples.filled_notebook(release_nb, solutions, {})
+    for student, (how, _) in BROKEN.items():
+        nb = nbformat.from_dict(json.loads(nbformat.writes(perfect)))
+        grade_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+        if how == "deleted":
+            nb.cells.remove(next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_update"))
+        if how == "duplicated":
+            copy = nbformat.from_dict(json.loads(json.dumps(next(
+                c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_mse"))))
+            copy.id = "pasted-again"
+            nb.cells.append(copy)
+        path = write_notebook(root, student, nb)
+        if how == "not_json":
+            path.write_text('{"cells": [')
+        if how == "missing":
+            path.unlink()
+
+
+def grade(root):
+    return subprocess.run([sys.executable, "-m", "grader", "--root", str(root), "grade", "--jobs", "2"],
+                          capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """One sealed run over samples, attacks and broken notebooks, with short time limits."""
+    root = new_course(tmp_path_factory.mktemp("course"))
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.Execute.timeout = 6\nc.SealedGrader.call_timeout = 3\nc.SealedGrader.memory_mb = 1024\n")
+    course.release(root)
+    samples.write_submissions(root)
+    add_attacks_and_broken(root)
+    proc = grade(root)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    report = json.loads((root / "autograded" / "sealed_report.json").read_text())["students"]
+    return root, proc, report
+
+
+def scores(report, student):
+    return {fn: v["points"] for fn, v in report[student]["functions"].items()}
+
+
+@pytest.mark.parametrize("name", samples.sample_names())
+def test_sealed_grading_gives_each_sample_its_expected_scores(run, name):
+    """Does sealed grading give every sample the score its name promises, in the gradebook too?"""
+    root, _, report = run
+    assert scores(report, name) == samples.expected_scores(name)
+    assert course.scores(root)[name] == samples.expected_scores(name)
+
+
+@pytest.mark.parametrize("name", ATTACK_NAMES)
+def test_attack_is_defeated(run, name):
+    """Does the attack earn nothing (or get flagged), leaving the submission's other functions graded?"""
+    _, _, report = run
+    settings = attack_settings(name)
+    student = f"attack_{name}"
+    assert scores(report, student) == {**FULL, **settings["EXPECT"]}, report[student]
+    if settings["FLAGGED"]:
+        assert report[student]["suspected_tampering"] == [settings["TARGET"]]
+
+
+def test_honest_submissions_are_never_flagged(run):
+    """Is no sample suspected of tampering?"""
+    _, _, report = run
+    assert not [s for s in samples.sample_names() if report[s]["suspected_tampering"]]
+
+
+def test_tampering_is_reported_in_the_run_output(run):
+    """Does the run's table say which submission is suspected, and of what?"""
+    _, proc, _ = run
+    row = next(line for line in proc.stdout.splitlines() if "attack_displayhook_partial_credit_forgery" in line)
+    assert "tampering suspected: mse" in row
+
+
+@pytest.mark.parametrize("student", sorted(BROKEN))
+def test_broken_notebook_gets_a_clear_message_and_zero_for_what_could_not_be_graded(run, student):
+    """Does a broken submission get its reason, 0 where it cannot be graded, and full marks elsewhere?"""
+    _, proc, report = run
+    how, says = BROKEN[student]
+    assert any(says in problem for problem in report[student]["problems"]), report[student]["problems"]
+    got = scores(report, student)
+    if how in ("not_json", "missing"):
+        assert got == {fn: 0.0 for fn in FUNCTIONS}
+    else:
+        lost = "update" if how == "deleted" else "mse"
+        assert got == {**FULL, lost: 0.0}
+    assert says in proc.stdout
+
+
+def test_attacks_leave_the_gradebook_and_other_students_alone(run):
+    """After the gradebook-writing attack, does every student have exactly the score the run gave?"""
+    root, _, report = run
+    table = course.scores(root)
+    assert set(table) == set(report)
+    for student, verdict in report.items():
+        assert table[student] == scores(report, student)
+    with sqlite3.connect(root / "gradebook.db") as db:
+        assert db.execute("select max(auto_score) from grade").fetchone()[0] <= max(POINTS.values())
+
+
+def test_feedback_shows_failures_but_no_hidden_tests(run):
+    """Does nbgrader's generate_feedback show the failed check's message and none of the hidden code?"""
+    root, _, _ = run
+    course.nbgrader(root, "generate_feedback", "lesson2_sgd", "--force")
+    html = (root / "feedback" / "fail_mse_sum" / "lesson2_sgd" / "lesson2_sgd.html").read_text()
+    assert "did you sum instead of taking the mean?" in html
+    assert "BEGIN HIDDEN TESTS" not in html and "award(" not in html
+
+
+def test_rerunning_is_idempotent(run):
+    """Does grading again give the same scores, with one submission per student in the gradebook?"""
+    root, _, report = run
+    again = grade(root)
+    assert again.returncode == 0
+    assert json.loads((root / "autograded" / "sealed_report.json").read_text())["students"].keys() == report.keys()
+    assert {s: course.scores(root)[s] for s in report} == {s: scores(report, s) for s in report}
+    with sqlite3.connect(root / "gradebook.db") as db:
+        rows = db.execute("select count(*), count(distinct student_id) from submitted_assignment").fetchone()
+    assert rows[0] == rows[1] == len(report)
