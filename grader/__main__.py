@@ -40,11 +40,11 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
     return not mismatches
 
 
-def sealed_grade(root: Path, jobs: int | None) -> bool:
+def sealed_grade(root: Path, jobs: int | None, zygote) -> bool:
     """Grade every submission sealed; print the table, each problem and each suspected tampering."""
     from grader.sealed.pool import grade_course
 
-    results = grade_course(root, jobs)
+    results = grade_course(root, jobs, zygote=zygote)
     notes = {r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
              for r in results if r.suspected_tampering}
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
@@ -69,6 +69,11 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
+    zygote = None
+    if "grade" in steps:  # boot the sandbox's zygote now, while the rest imports and releases
+        from grader.sealed.spawn import Zygote
+
+        zygote = Zygote()
     from grader.sealed.pool import NotReleased
 
     try:
@@ -80,7 +85,7 @@ def main(argv=None) -> int:
             names = samples.write_submissions(root)
             console.print(f"wrote {len(names)} sample submissions to submitted/")
         if "grade" in steps:
-            return 0 if sealed_grade(root, args.jobs) else 1
+            return 0 if sealed_grade(root, args.jobs, zygote) else 1
         if "autograde" in steps:
             with console.status("nbgrader autograde (about 5 s per submission) ..."):
                 ungraded = course.autograde(root)
@@ -93,6 +98,9 @@ def main(argv=None) -> int:
     except (course.NbgraderFailed, samples.BadSample, NotReleased) as err:
         console.print(f"[red]{err}[/]")
         return 2
+    finally:
+        if zygote is not None:
+            zygote.close()
     return 0
 
 

@@ -101,6 +101,7 @@ def run_checks(function: str, submission: Submission) -> Report:
         "-p", "no:cacheprovider",
         "--disable-plugin-autoload",  # no third-party plugins (anyio and co. come with jupyter)
         "--assert=plain",  # every check writes its own message: no assertion rewriting needed
+        "--tb=line",  # only the crash line is read: no full tracebacks to render
         # plugins the checks never use; unraisableexception runs gc.collect() twice a session (~0.1 s each)
         "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
         "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",

@@ -6,7 +6,7 @@ from lesson_ref.losses import mse
 
 
 def update(x: torch.Tensor, y: torch.Tensor, a: torch.nn.Parameter, lr: float) -> torch.Tensor:
-    """One step a -= lr * grad mse(x@a, y), in place; a.grad zeroed. x: (n, d), y: (n,), a: (d,) -> 0-dim pre-step loss."""
+    """One step a -= lr * grad mse(x@a, y) in place, a.grad zeroed. x: (n, d), y: (n,), a: (d,) -> 0-dim loss before."""
     loss = mse(x @ a, y)
     loss.backward()
     with torch.no_grad():

@@ -25,7 +25,8 @@ def nbgrader_cells(nb, kind):
 
 def test_committed_notebooks_have_no_outputs():
     """Is every notebook in git committed without outputs?"""
-    tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.ipynb"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.ipynb"]
+    tracked = subprocess.run(listing, cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert tracked
     for path in tracked:
         nb = json.loads((ROOT / path).read_text())
@@ -72,7 +73,8 @@ def test_lesson_uses_the_english_originals_fixes(source_nb):
 def executed(source_nb):
     """The source notebook (solutions in) run top to bottom in a fresh kernel, as a student would."""
     nb = copy.deepcopy(source_nb)
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(SOURCE.parent)}}).execute()
+    resources = {"metadata": {"path": str(SOURCE.parent)}}
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources=resources).execute()
     return nb
 
 

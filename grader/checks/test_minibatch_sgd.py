@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, RecordingUpdate, assert_value, epochs_of,
+from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, RecordingUpdate, assert_value, epochs_of,
                                    gen, hidden_line, id_line, start_params)
 
 SHAPES = [(10, 3), (12, 4), (5, 8), (7, 1)]  # (n, bs): a partial last batch, exact fit, bs > n, bs = 1
@@ -122,10 +122,12 @@ def test_minibatch_leaves_x_and_y_unchanged(student):
     assert torch.equal(x, before[0]) and torch.equal(y, before[1]), "minibatch_sgd modified x or y in place."
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_minibatch_sgd_reaches_the_least_squares_fit(student, device, dtype):
-    """With correct steps, does minibatch SGD end near the least-squares solution?"""
+def test_minibatch_sgd_reaches_the_least_squares_fit(student, device, dtype=torch.float64):
+    """With correct steps, does minibatch SGD end near the least-squares solution?
+
+    float64 only: this checks the algorithm (dtypes are checked above).
+    """
     x, y = hidden_line(150, dtype, device, seed=4)
     a = start_params(dtype, device)
     # 2 x 10 epochs of 5 batches: over 30 data seeds the reference ends within 0.009 of the optimum

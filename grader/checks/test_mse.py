@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, assert_0dim_like, assert_value, gen, loss_grads,
-                                   ratio_hint)
+from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, assert_0dim_like, assert_value, gen,
+                                   loss_grads, ratio_hint)
 
 # (n, scale, offset): other lengths than the lesson's 100, values far from its range
 CASES = [(1, 1.0, 0.0), (13, 1e-3, 0.0), (257, 1e3, -500.0)]

@@ -101,10 +101,12 @@ def test_update_leaves_x_and_y_unchanged(update):
     assert torch.equal(x, before[0]) and torch.equal(y, before[1]), "update modified x or y in place."
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_update_loop_reaches_the_least_squares_fit(update, device, dtype):
-    """Do 50 full-batch steps of your update reach the best line (the least-squares solution)?"""
+def test_update_loop_reaches_the_least_squares_fit(update, device, dtype=torch.float64):
+    """Do 50 full-batch steps of your update reach the best line (the least-squares solution)?
+
+    float64 only: this checks the algorithm (dtypes are checked above), where the optimum is sharpest.
+    """
     x, y = hidden_line(80, dtype, device, seed=3)
     a = start_params(dtype, device)
     for _ in range(50):  # at lr 0.5 the slow direction shrinks by 2/3 a step: 50 steps reach ~1e-7

@@ -31,8 +31,12 @@ def submissions(root: Path) -> dict[str, Path]:
         if folder.is_dir() else {}
 
 
-def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True) -> list[SubmissionResult]:
-    """Grade submitted/*, write scores to gradebook.db and feedback notebooks to autograded/."""
+def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True,
+                 zygote: Zygote | None = None) -> list[SubmissionResult]:
+    """Grade submitted/*, write scores to gradebook.db and feedback notebooks to autograded/.
+
+    `zygote`: one the caller started early and will close; else one is started (and closed) here.
+    """
     assignment = Assignment.load(root)
     db_url = f"sqlite:///{root / 'gradebook.db'}"
     with Gradebook(db_url) as gb:
@@ -42,7 +46,9 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
             raise NotReleased(f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first")
     todo = submissions(root)
     results = []
-    zygote = Zygote()
+    own_zygote = zygote is None
+    zygote = zygote or Zygote()
+    _warm_up()
     try:
         with Gradebook(db_url) as gb, Progress(disable=not show_progress, transient=True) as progress:
             bar = progress.add_task("grading (sealed)", total=len(todo))
@@ -52,7 +58,8 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
                 results.append(result)
                 progress.advance(bar)
     finally:
-        zygote.close()
+        if own_zygote:
+            zygote.close()
     results.sort(key=lambda r: r.student)
     write_report(root, results)
     return results
@@ -92,6 +99,19 @@ def _graded(todo, assignment, address, jobs):
                 yield result
     for student in pending:
         yield _failed(student, "the grader's process crashed three times on this submission")
+
+
+def _warm_up() -> None:
+    """Pay pytest's start and torch's lazy first uses once here; every forked grader inherits them."""
+    import torch
+
+    import lesson_ref
+    from grader.runner import run_checks
+    from grader.submission import Submission
+
+    torch.set_num_threads(1)  # one thread per grader: no OpenMP pool exists when the pool forks
+    for fn in FUNCTIONS:
+        run_checks(fn, Submission.from_module(lesson_ref))
 
 
 def _init(assignment, address):

@@ -107,9 +107,10 @@ def _cells_to_run(nb, assignment, problems):
         where = seen.get(f"test_{fn}", [])
         if len(where) == 1:
             graded[fn] = where[0]
+        elif where:
+            problems.append(f"grade cell test_{fn} appears {len(where)} times (it must appear once): {fn} is not graded")
         else:
-            problems.append(f"grade cell test_{fn} appears {len(where)} times (it must appear once): "
-                            f"{fn} is not graded" if where else f"grade cell test_{fn} was deleted: {fn} is not graded")
+            problems.append(f"grade cell test_{fn} was deleted: {fn} is not graded")
     cells = [(i, src) for i, src in cells if not any(i in seen[g] for g in seen if len(seen[g]) > 1)]
     return cells, graded
 
@@ -129,8 +130,9 @@ class _Run:
         for _ in range(MAX_WORKER_STARTS):
             if self._attempt():
                 break
+        reason = self.result.problems[-1] if self.result.problems else "the notebook never got that far"
         for fn in self.graded:
-            verdict = self.verdicts.get(fn) or FunctionResult(0.0, "not graded: the notebook never got that far")
+            verdict = self.verdicts.get(fn) or FunctionResult(0.0, f"not graded: {reason}")
             verdict.in_kernel = self._in_kernel_score(fn)
             self.result.functions[fn] = verdict
 

@@ -12,18 +12,25 @@ import tempfile
 import time
 
 from grader.sealed.sandbox import Limits
-from grader.sealed.wire import PeerGone, recv_frame
 
 
 class Zygote:
-    """The fork server process, started once per grading run."""
+    """The fork server process, started once per grading run; it boots while the caller goes on."""
 
     def __init__(self):
         self.proc = subprocess.Popen([sys.executable, "-I", "-m", "grader.sealed.zygote"], stdout=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, text=True)
-        self.address = "\0" + self.proc.stdout.readline().strip()
-        if self.address == "\0":
-            raise RuntimeError("the sandbox's zygote process did not start")
+        self._address = None
+
+    @property
+    def address(self) -> str:
+        """The socket to ask for workers on (waits until the zygote is ready)."""
+        if self._address is None:
+            line = self.proc.stdout.readline().strip()
+            if not line:
+                raise RuntimeError("the sandbox's zygote process did not start")
+            self._address = "\0" + line
+        return self._address
 
     def close(self):
         self.proc.kill()
@@ -34,6 +41,8 @@ class Worker:
     """One sandboxed worker process and the socket to it."""
 
     def __init__(self, address: str, limits: Limits, start_timeout: float = 30.0):
+        from grader.sealed.wire import PeerGone, recv_frame  # here: importing this module must not load torch
+
         self.workdir = tempfile.mkdtemp(prefix="lesson2-worker-")
         ours, theirs = socket.socketpair()
         request = json.dumps({"workdir": self.workdir, "limits": dataclasses.asdict(limits)}).encode()

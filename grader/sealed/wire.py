@@ -2,9 +2,10 @@
 
 A frame is JSON with the raw bytes of its tensors after it: only tensors (of a fixed list of dtypes)
 and plain data cross, and reading a frame builds nothing else, so nothing the worker sends can run code
-in the grader (narrower than torch.load(weights_only=True), and about 20x faster per frame). Either side can call the other while a
-call is in flight (the worker calls back into a patched-in `update`, the grader back-propagates through
-a result), so every wait serves the peer's requests until its own reply arrives.
+in the grader (narrower than torch.load(weights_only=True), and about 20x faster per frame).
+Either side can call the other while a call is in flight (the worker calls back into a patched-in
+`update`, the grader back-propagates through a result), so every wait serves the peer's requests
+until its own reply arrives.
 """
 
 import builtins
@@ -56,8 +57,12 @@ def send_frame(sock: socket.socket, message) -> None:
     def pack(obj):
         if isinstance(obj, torch.Tensor):
             t = obj.detach()
-            blob = b"" if t.device.type == "meta" else \
-                t.cpu().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+            if t.device.type == "meta":
+                blob = b""
+            elif t.dtype == torch.bfloat16:  # numpy has no bfloat16: send its bytes as int16
+                blob = t.cpu().view(torch.int16).numpy().tobytes()
+            else:
+                blob = t.cpu().numpy().tobytes()
             blobs.append(blob)
             return {"__blob__": len(blob), "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
                     "device": str(t.device)}
@@ -112,10 +117,9 @@ def _tensor_from(blob, desc) -> torch.Tensor:
     if device.type == "meta":
         return torch.empty(shape, dtype=dtype, device="meta")
     numel = math.prod(shape)
-    if len(blob) != numel * dtype.itemsize or any(n < 0 for n in shape):
+    if len(blob) != numel * dtype.itemsize or min(shape, default=0) < 0:
         raise ValueError("a tensor's bytes do not match its shape and dtype")
-    t = torch.frombuffer(bytearray(blob), dtype=torch.uint8).view(dtype).reshape(shape) if numel else \
-        torch.empty(shape, dtype=dtype)
+    t = torch.frombuffer(bytearray(blob), dtype=dtype).reshape(shape) if numel else torch.empty(shape, dtype=dtype)
     return t if device.type == "cpu" else t.to(device)
 
 
@@ -179,7 +183,8 @@ class Peer:
                    "kwargs": self.encode(dict(kwargs or {}), sent), "trace": trace}
         reply = self.request(message)
         for obj, state in zip(sent, reply["effects"]):
-            self.apply_state(obj, state)
+            if state is not None:
+                self.apply_state(obj, state)
         grad_inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
         return self.decode(reply["value"], [], grad_inputs), reply.get("ops", [])
 
@@ -228,6 +233,7 @@ class Peer:
         args = self.decode(message["args"], received)
         kwargs = self.decode(message["kwargs"], received)
         leaves = [t for t in received if isinstance(t, torch.Tensor) and t.requires_grad]
+        marks = [_mark(obj) for obj in received]
         ops = None
         if message.get("trace"):
             tracer = OpTracer()
@@ -239,8 +245,8 @@ class Peer:
         else:
             result = fn(*args, **kwargs)
         value = self.encode(result, [], leaves=leaves)
-        return {"op": "return", "value": value, "effects": [self.state(obj) for obj in received],
-                "ops": ops or []}
+        effects = [self.state(obj) if _changed(obj, before) else None for obj, before in zip(received, marks)]
+        return {"op": "return", "value": value, "effects": effects, "ops": ops or []}
 
     # -- values -----------------------------------------------------------------------------------------
     def encode(self, obj, sent: list, leaves=None):
@@ -305,7 +311,7 @@ class Peer:
     def state(self, obj):
         if isinstance(obj, torch.Generator):
             return {"device": str(obj.device), "rng": obj.get_state()}
-        grad = obj.grad
+        grad = obj.grad if obj.is_leaf else None  # only a leaf keeps .grad (reading it elsewhere warns)
         return {"data": obj.detach(), "requires_grad": obj.requires_grad,
                 "param": isinstance(obj, torch.nn.Parameter), "grad": None if grad is None else grad.detach()}
 
@@ -336,6 +342,19 @@ class Peer:
         return self.side * self.next_ref
 
 
+def _mark(obj):
+    """What tells whether a call changed an argument: versions, storage, grad and requires_grad."""
+    if not isinstance(obj, torch.Tensor):
+        return None  # a generator: its state is always sent back
+    grad = obj.grad if obj.is_leaf else None
+    return (obj._version, obj.data_ptr(), obj.shape, obj.requires_grad, grad,
+            None if grad is None else grad._version)
+
+
+def _changed(obj, mark) -> bool:
+    return mark is None or _mark(obj) != mark or (obj.device.type == "meta" and obj.is_leaf)
+
+
 def _tensor(value) -> torch.Tensor:
     if type(value) is not torch.Tensor:
         raise PeerGone(f"expected a plain tensor, got {type(value).__name__}")
@@ -347,8 +366,8 @@ def _new_object(data):
         gen = torch.Generator(device=str(data["device"]))
         gen.set_state(_tensor(data["rng"]))
         return gen
-    value = _tensor(data["data"]).clone()
-    grad = None if data["grad"] is None else _tensor(data["grad"]).clone()
+    value = _tensor(data["data"])  # already a fresh buffer of its own
+    grad = None if data["grad"] is None else _tensor(data["grad"])
     obj = torch.nn.Parameter(value, requires_grad=bool(data["requires_grad"])) if data["param"] \
         else value.requires_grad_(bool(data["requires_grad"]) and value.is_floating_point())
     obj.grad = grad
