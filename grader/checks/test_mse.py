@@ -24,7 +24,8 @@ def pair(n, scale, offset, dtype, device, seed=0):
 def test_mse_value_matches_reference(student, device, dtype, n, scale, offset):
     """Is mse the mean of the squared differences, for any length and range of values?"""
     y_hat, y = pair(n, scale, offset, dtype, device)
-    got, expected = student.mse(y_hat, y), lesson_ref.mse(y_hat, y)
+    expected = lesson_ref.mse(y_hat, y)  # before the student's call, which could change its inputs
+    got = student.mse(y_hat, y)
     assert isinstance(got, torch.Tensor), f"mse returned {type(got).__name__}; return a tensor (no .item())."
     assert_value(got, expected, "The mse value", ratio_hint(got, expected, n))
 

@@ -85,10 +85,10 @@ def test_update_second_step_uses_only_its_own_gradient(update, device, dtype):
     """Do two calls of update give the same a as two correct steps?"""
     x, y = hidden_line(19, dtype, device, seed=2)
     a = start_params(dtype, device)
-    a_ref = torch.nn.Parameter(a.detach().clone())
+    a_ref, x_ref, y_ref = torch.nn.Parameter(a.detach().clone()), x.clone(), y.clone()
     for _ in range(2):
         update(x, y, a, 0.05)
-        lesson_ref.update(x, y, a_ref, 0.05)
+        lesson_ref.update(x_ref, y_ref, a_ref, 0.05)
     assert_value(a.detach(), a_ref.detach(), "a after two steps",
                  " The first step may be right and the second not: is a.grad zeroed after each step?")
 
@@ -109,6 +109,7 @@ def test_update_loop_reaches_the_least_squares_fit(update, device, dtype=torch.f
     """
     x, y = hidden_line(80, dtype, device, seed=3)
     a = start_params(dtype, device)
+    optimum = lesson_ref.lstsq_optimum(x, y)
     for _ in range(50):  # at lr 0.5 the slow direction shrinks by 2/3 a step: 50 steps reach ~1e-7
         update(x, y, a, 0.5)
-    assert_value(a.detach(), lesson_ref.lstsq_optimum(x, y), "a after 50 steps", atol=1e-3, rtol=1e-3)
+    assert_value(a.detach(), optimum, "a after 50 steps", atol=1e-3, rtol=1e-3)

@@ -36,10 +36,12 @@ class SealedSubmission:
     @contextmanager
     def patched(self, function: str, **replacements):
         """Within the block, `function`'s globals named in `replacements` call back into this process."""
-        token = self.request({"op": "patch", "function": function, "globals": self.peer.encode(replacements, [])})
+        encoded = self.peer.encode(replacements, [])
+        token = self.request({"op": "patch", "function": function, "globals": encoded})
         try:
             yield
         finally:
+            self.peer.revoke(encoded)  # student code may have kept a callback: it must not work later
             if not self.lost:
                 self.request({"op": "unpatch", "token": token})
 

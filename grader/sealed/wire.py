@@ -188,6 +188,13 @@ class Peer:
         grad_inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
         return self.decode(reply["value"], [], grad_inputs), reply.get("ops", [])
 
+    def revoke(self, encoded) -> None:
+        """Forget the callbacks in `encoded` and every graph kept for backward: none can be used later."""
+        for value in encoded.get("__dict__", {}).values():
+            if isinstance(value, dict) and "__callback__" in value:
+                self.own.pop(value["__callback__"], None)
+        self.graphs.clear()
+
     def deadline_after(self, seconds: float) -> None:
         """Every wait from now on ends `seconds` from now (the owner resets it per call or cell)."""
         self.deadline = time.monotonic() + seconds
@@ -227,7 +234,9 @@ class Peer:
         received = []
         target = message["target"]
         if "callback" in target and self.side > 0:
-            fn = self.own[int(target["callback"])]
+            fn = self.own.get(int(target["callback"]))
+            if not callable(fn):
+                raise PermissionError("that grader callback has expired: it lived only during one check")
         else:
             fn = self.resolve(target)
         args = self.decode(message["args"], received)
