@@ -148,3 +148,9 @@ def test_calls_carry_values_effects_identity_and_gradients():
     assert torch.allclose(a.detach(), before.detach() - 0.1 * expected_grad)  # the in-place step came back
     assert torch.allclose(a.grad, expected_grad)
     assert loss.grad_fn is not None and torch.isclose(loss, (x @ before.detach()).square().mean())
+
+
+def test_a_sandbox_that_cannot_be_set_up_runs_nothing_and_says_why(zygote):
+    """Where the limits cannot be applied, does the worker refuse to start, with the reason?"""
+    with pytest.raises(PeerGone, match="the sandbox could not be set up"):
+        Worker(zygote.address, Limits(open_files=-5))  # an impossible limit makes confine() fail

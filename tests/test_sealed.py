@@ -164,6 +164,14 @@ def test_feedback_shows_failures_but_no_hidden_tests(run):
     assert "BEGIN HIDDEN TESTS" not in html and "award(" not in html
 
 
+def test_nbgrader_export_shows_the_sealed_scores(run):
+    """Does `nbgrader export` write the totals sealed grading gave?"""
+    root, _, report = run
+    course.nbgrader(root, "export", "--to", str(root / "grades.csv"))
+    rows = {row.split(",")[3]: float(row.split(",")[7]) for row in (root / "grades.csv").read_text().splitlines()[1:]}
+    assert rows == {s: sum(scores(report, s).values()) for s in report}
+
+
 def test_rerunning_is_idempotent(run):
     """Does grading again give the same scores, with one submission per student in the gradebook?"""
     root, _, report = run

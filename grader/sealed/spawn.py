@@ -54,7 +54,9 @@ class Worker:
         self.sock = ours
         hello = recv_frame(ours, time.monotonic() + start_timeout)
         if hello != {"op": "ready"}:
-            raise PeerGone("the worker did not start")
+            self.kill()
+            raise PeerGone(str(hello.get("reason", "the worker did not start")) if isinstance(hello, dict)
+                           else "the worker did not start")
 
     def kill(self):
         try:

@@ -132,7 +132,11 @@ def serve(sock, workdir: str, limits: sandbox.Limits) -> None:
         os.dup2(devnull, fd)
     os.chdir(workdir)
     os.environ.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=workdir, NBGRADER_EXECUTION="autograde")
-    sandbox.confine(workdir, limits)
+    try:
+        sandbox.confine(workdir, limits)
+    except Exception as err:  # no student code runs unconfined: say why and stop
+        send_frame(sock, {"op": "failed", "reason": f"the sandbox could not be set up: {type(err).__name__}: {err}"})
+        os._exit(71)
     notebook = Notebook(None)
     peer = Peer(sock, side=-1, resolve=notebook.resolve)
     notebook.peer = peer
