@@ -43,7 +43,8 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
         try:
             gb.find_assignment(ASSIGNMENT)
         except MissingEntry:
-            raise NotReleased(f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first")
+            raise NotReleased(
+                f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first") from None
     todo = submissions(root)
     results = []
     own_zygote = zygote is None

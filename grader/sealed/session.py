@@ -108,7 +108,8 @@ def _cells_to_run(nb, assignment, problems):
         if len(where) == 1:
             graded[fn] = where[0]
         elif where:
-            problems.append(f"grade cell test_{fn} appears {len(where)} times (it must appear once): {fn} is not graded")
+            problems.append(f"grade cell test_{fn} appears {len(where)} times (it must appear once): "
+                            f"{fn} is not graded")
         else:
             problems.append(f"grade cell test_{fn} was deleted: {fn} is not graded")
     cells = [(i, src) for i, src in cells if not any(i in seen[g] for g in seen if len(seen[g]) > 1)]

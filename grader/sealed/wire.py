@@ -182,7 +182,10 @@ class Peer:
         message = {"op": "call", "target": target, "args": self.encode(list(args), sent),
                    "kwargs": self.encode(dict(kwargs or {}), sent), "trace": trace}
         reply = self.request(message)
-        for obj, state in zip(sent, reply["effects"]):
+        effects = reply.get("effects")
+        if not isinstance(effects, list) or len(effects) != len(sent):
+            raise PeerGone("the reply's effects do not match the call's arguments")
+        for obj, state in zip(sent, effects, strict=True):
             if state is not None:
                 self.apply_state(obj, state)
         grad_inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
@@ -254,7 +257,8 @@ class Peer:
         else:
             result = fn(*args, **kwargs)
         value = self.encode(result, [], leaves=leaves)
-        effects = [self.state(obj) if _changed(obj, before) else None for obj, before in zip(received, marks)]
+        effects = [self.state(obj) if _changed(obj, before) else None
+                   for obj, before in zip(received, marks, strict=True)]
         return {"op": "return", "value": value, "effects": effects, "ops": ops or []}
 
     # -- values -----------------------------------------------------------------------------------------
