@@ -14,17 +14,29 @@ def student(request) -> Submission:
 
 
 DEVICE_MIXUP = ("is not on the expected device", "Expected all tensors to be on the same device")
+# what torch says when code needs values a meta tensor does not have (.item(), .tolist(), nonzero, ...);
+# `.cpu()` says the same as `.tolist()`, so a device move is judged on a real GPU, not here
+META_HAS_NO_DATA = ("no data", "cannot be called on meta tensors", "'meta' backend", "with meta tensors",
+                    "register_meta", "meta kernel")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem):
-    """Turn a device mix-up inside the student's code into advice (it shows first on the meta device)."""
+    """Turn a device mix-up inside the student's code into advice (it shows first on the meta device).
+
+    On `meta` (shapes, no data), code that reads values (.item(), .tolist(), a loop over a tensor)
+    cannot run: that case skips, saying so, and the cpu/cuda cases judge the function.
+    """
     try:
         return (yield)
-    except RuntimeError as err:
+    except (RuntimeError, NotImplementedError) as err:
         if any(text in str(err) for text in DEVICE_MIXUP):
             raise AssertionError(
                 "Your code made a tensor on a fixed device (the CPU) and mixed it with inputs on another device. "
                 "Create new tensors on the inputs' device: device=x.device, torch.zeros_like(...), ..."
             ) from None
+        params = getattr(pyfuncitem, "callspec", None)
+        if params is not None and params.params.get("device") == "meta":
+            if any(text in str(err).lower() for text in META_HAS_NO_DATA):
+                pytest.skip("meta tensors hold no data and this code reads values: the cpu/cuda cases judge it")
         raise

@@ -1,0 +1,6 @@
+"""A new tensor from .item()."""
+CAUGHT_BY = "test_cross_entropy_gradient_matches_f_cross_entropy"
+
+def cross_entropy(logits, target):
+    value = (logits.logsumexp(1) - logits.gather(1, target[:, None]).squeeze(1)).mean()
+    return torch.tensor(value.item())

@@ -1,0 +1,9 @@
+"""randperm without the generator."""
+CAUGHT_BY = "test_minibatch_honours_the_generator"
+
+def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
+    losses = []
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), device=x.device).split(bs):
+            losses.append(update(x[idx], y[idx], a, lr).item())
+    return losses

@@ -1,0 +1,10 @@
+"""Sorts the permutation back."""
+CAUGHT_BY = "test_minibatch_reshuffles_every_epoch"
+
+def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
+    losses = []
+    for _ in range(epochs):
+        perm = torch.randperm(len(x), generator=generator, device=x.device).sort().values
+        for idx in perm.split(bs):
+            losses.append(update(x[idx], y[idx], a, lr).item())
+    return losses

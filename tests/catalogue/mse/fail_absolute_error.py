@@ -1,0 +1,5 @@
+"""Mean absolute error."""
+CAUGHT_BY = "test_mse_value_matches_reference"
+
+def mse(y_hat, y):
+    return (y_hat - y).abs().mean()

@@ -1,0 +1,5 @@
+"""Squares the mean difference."""
+CAUGHT_BY = "test_mse_value_matches_reference"
+
+def mse(y_hat, y):
+    return ((y_hat - y).mean()) ** 2

@@ -1,0 +1,5 @@
+"""Sum of squares."""
+CAUGHT_BY = "test_mse_value_matches_reference"
+
+def mse(y_hat, y):
+    return ((y_hat - y) ** 2).sum()

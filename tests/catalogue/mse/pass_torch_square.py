@@ -1,0 +1,4 @@
+"""torch.square."""
+
+def mse(y_hat, y):
+    return torch.square(y_hat - y).mean()

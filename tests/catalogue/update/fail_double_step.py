@@ -1,0 +1,10 @@
+"""Steps twice as far."""
+CAUGHT_BY = "test_update_steps_against_the_gradient"
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(2 * lr * a.grad)
+        a.grad.zero_()
+    return loss

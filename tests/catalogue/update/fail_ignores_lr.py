@@ -1,0 +1,10 @@
+"""Always steps with 0.1."""
+CAUGHT_BY = "test_update_steps_against_the_gradient"
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(0.1 * a.grad)
+        a.grad.zero_()
+    return loss

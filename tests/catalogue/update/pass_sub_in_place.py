@@ -1,0 +1,9 @@
+"""The reference form."""
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a.sub_(lr * a.grad)
+        a.grad.zero_()
+    return loss
