@@ -182,3 +182,18 @@ def test_rerunning_is_idempotent(run):
     with sqlite3.connect(root / "gradebook.db") as db:
         rows = db.execute("select count(*), count(distinct student_id) from submitted_assignment").fetchone()
     assert rows[0] == rows[1] == len(report)
+
+
+def test_each_ungraded_function_names_its_own_reason(source_nb):
+    """With two broken grade cells, does each function's message name its own cell's problem?"""
+    from grader.sealed.session import Assignment, _cells_to_run
+
+    nb = nbformat.from_dict(json.loads(nbformat.writes(source_nb)))
+    grade_cells = {c.metadata.nbgrader.grade_id: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    nb.cells.remove(grade_cells["test_update"])
+    pasted = nbformat.from_dict(json.loads(json.dumps(grade_cells["test_mse"])))
+    pasted.id = "pasted-again"
+    nb.cells.append(pasted)
+    _, graded, ungraded = _cells_to_run(nb, Assignment.load(course.ROOT))
+    assert sorted(graded) == ["cross_entropy", "minibatch_sgd"]
+    assert "test_mse appears 2 times" in ungraded["mse"] and "test_update was deleted" in ungraded["update"]

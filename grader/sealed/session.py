@@ -74,23 +74,24 @@ def grade_submission(student: str, path: Path, assignment: Assignment, zygote: s
     result = SubmissionResult(student, {})
     try:
         nb = nbformat.read(path, as_version=4)
-        cells, graded = _cells_to_run(nb, assignment, result.problems)
+        cells, graded, ungraded = _cells_to_run(nb, assignment)
     except Exception as err:  # not JSON, not a notebook, unreadable: nothing can be graded
         reason = f"the notebook could not be read ({type(err).__name__}: {str(err).splitlines()[0][:200]})"
-        result.problems.append(reason)
-        graded = {}
-    for fn in FUNCTIONS:
-        if fn not in graded:
-            result.functions[fn] = FunctionResult(0.0, "not graded: " + (result.problems[-1] if result.problems
-                                                                            else "its grade cell is missing"))
+        cells, graded, ungraded = [], {}, {fn: reason for fn in FUNCTIONS}
+    result.problems.extend(dict.fromkeys(ungraded.values()))
+    for fn, reason in ungraded.items():
+        result.functions[fn] = FunctionResult(0.0, f"not graded: {reason}")
     if graded:
         _Run(assignment, zygote, cells, graded, result).grade()
     result.seconds = time.monotonic() - start
     return result
 
 
-def _cells_to_run(nb, assignment, problems):
-    """The code cells to run, grade cells restored from the source. -> (cells, {function: grade cell index})."""
+def _cells_to_run(nb, assignment):
+    """The code cells to run, grade cells restored from the source.
+
+    -> (cells, {function: its grade cell's index}, {function that cannot be graded: why}).
+    """
     seen: dict[str, list[int]] = {}
     cells = []
     for index, cell in enumerate(nb.cells):
@@ -102,18 +103,17 @@ def _cells_to_run(nb, assignment, problems):
             cells.append((index, assignment.grade_sources[grade_id]))
         else:
             cells.append((index, str(cell.source)))
-    graded = {}
+    graded, ungraded = {}, {}
     for fn in FUNCTIONS:
         where = seen.get(f"test_{fn}", [])
         if len(where) == 1:
             graded[fn] = where[0]
         elif where:
-            problems.append(f"grade cell test_{fn} appears {len(where)} times (it must appear once): "
-                            f"{fn} is not graded")
+            ungraded[fn] = f"grade cell test_{fn} appears {len(where)} times (it must appear once): {fn} is not graded"
         else:
-            problems.append(f"grade cell test_{fn} was deleted: {fn} is not graded")
+            ungraded[fn] = f"grade cell test_{fn} was deleted: {fn} is not graded"
     cells = [(i, src) for i, src in cells if not any(i in seen[g] for g in seen if len(seen[g]) > 1)]
-    return cells, graded
+    return cells, graded, ungraded
 
 
 class _Run:
