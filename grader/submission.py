@@ -12,14 +12,13 @@ class MissingFunction(AssertionError):
 class Submission:
     """The contract functions as one namespace holds them (a notebook's globals, a module's dict)."""
 
-    def __init__(self, namespace: dict, label: str = "submission"):
+    def __init__(self, namespace: dict):
         self._namespace = namespace
-        self.label = label
 
     @classmethod
     def from_module(cls, module) -> "Submission":
         """The functions of an imported module (e.g. lesson_ref)."""
-        return cls(vars(module), label=module.__name__)
+        return cls(vars(module))
 
     def __getattr__(self, name):
         if name not in FUNCTIONS:

@@ -28,7 +28,7 @@ def submission_with(path: Path) -> Submission:
     scope = {"__name__": "__main__", "torch": torch, "nn": torch.nn, "math": math,
              **{fn: getattr(lesson_ref, fn) for fn in FUNCTIONS}}
     exec(compile(path.read_text(), str(path), "exec"), scope)
-    return Submission(scope, label=path.stem)
+    return Submission(scope)
 
 
 @pytest.fixture(scope="module")

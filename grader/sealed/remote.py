@@ -26,7 +26,6 @@ class SealedSubmission:
         self.call_timeout = peer.call_timeout = call_timeout
         self.on_lost = on_lost  # called once with the reason when the worker hangs or dies
         self.lost: str | None = None
-        self.label = "sealed"
 
     def __getattr__(self, name):
         if name not in FUNCTIONS:
