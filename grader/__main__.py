@@ -1,4 +1,4 @@
-"""python -m grader {release,samples,grade,autograde,scores,demo}: the course's commands."""
+"""python -m grader {release,samples,grade,autograde,scores,demo,points}: the course's commands."""
 
 import argparse
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, samples
+from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, points, samples
 
 console = Console(width=max(Console().width, 150))  # the score table is wide
 
@@ -18,8 +18,8 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
     grid = Table(title=f"{ASSIGNMENT}: score per function")
     grid.add_column("student", no_wrap=True)
     for fn in FUNCTIONS:
-        grid.add_column(f"{fn} /{POINTS[fn]}", justify="right")
-    grid.add_column(f"total /{sum(POINTS.values())}", justify="right")
+        grid.add_column(f"{fn} /{POINTS[fn]:g}", justify="right")
+    grid.add_column(f"total /{sum(POINTS.values()):g}", justify="right")
     grid.add_column("as expected")
     if notes:
         grid.add_column("notes", no_wrap=True)
@@ -59,15 +59,18 @@ def sealed_grade(root: Path, jobs: int | None, zygote) -> bool:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
-    parser.add_argument("command", choices=["release", "samples", "grade", "autograde", "scores", "demo"],
+    parser.add_argument("command", choices=["release", "samples", "grade", "autograde", "scores", "demo", "points"],
                         help="release: source/ -> release/; samples: samples/ -> submitted/; grade: sealed, "
                              "parallel grading of submitted/ into the gradebook; autograde: stock nbgrader "
                              "autograde (in the student's kernel); scores: print the gradebook; "
-                             "demo: release, samples, grade")
+                             "demo: release, samples, grade; points: print the points table (markdown)")
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
     parser.add_argument("--jobs", type=int, default=None, help="parallel graders for `grade` (default: cores)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
+    if args.command == "points":
+        print(points.markdown_table())
+        return 0
     steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
     zygote = None
     if "grade" in steps:  # boot the sandbox's zygote now, while the rest imports and releases

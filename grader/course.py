@@ -38,9 +38,25 @@ def nbgrader(root: Path, *args: str, allow_failed_students: bool = False) -> str
 
 
 def release(root: Path = ROOT) -> Path:
-    """source/ -> release/ with nbgrader generate_assignment, marked as generated. -> the release notebook."""
-    nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    """source/ -> release/ with nbgrader generate_assignment, marked as generated. -> the release notebook.
+
+    When nbgrader fails, the previous release/ notebook is put back (nbgrader removes it first).
+    """
     path = root / "release" / ASSIGNMENT / NOTEBOOK
+    previous = path.read_bytes() if path.exists() else None
+    try:
+        nbgrader(root, "generate_assignment", ASSIGNMENT, "--force")
+    except NbgraderFailed as err:
+        if previous is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(previous)
+        if "there are submissions associated" in str(err):
+            raise NbgraderFailed(
+                "The gradebook (gradebook.db) already holds graded submissions of this assignment, and the "
+                "source notebook's grade or solution cells changed since: nbgrader refuses to re-release. Export "
+                "the grades (`nbgrader export`), then move gradebook.db, submitted/ and autograded/ aside and "
+                "release again; release/ is unchanged.") from err
+        raise
     nb = nbformat.read(path, as_version=4)
     nb.metadata["generated"] = GENERATED_NOTE
     nbformat.write(nb, path)

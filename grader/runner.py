@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import points
 from grader.submission import Submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
@@ -23,6 +24,7 @@ class CheckResult:
     case: str  # the parametrisation, e.g. "cpu-float64"
     outcome: str  # "passed", "failed" or "skipped"
     message: str = ""
+    device: str = "cpu"  # the case's device (a check without a device parameter runs on the cpu)
 
 
 @dataclass
@@ -37,12 +39,21 @@ class Report:
         return [r for r in self.results if r.outcome == "failed"]
 
     @property
+    def lost(self) -> list[str]:
+        """The points-table items not earned (grader/points.py)."""
+        return points.lost_items(self.function, self.results)
+
+    @property
+    def score(self) -> float:
+        return points.score(self.function, self.lost)
+
+    @property
     def passed(self) -> bool:
-        ran = [r for r in self.results if r.outcome == "passed"]
-        return bool(ran) and not self.failed
+        return not self.lost
 
     def summary(self) -> str:
-        """One line per failing check: its question, the first message and how many cases failed."""
+        """Per failing check: its question, the points it costs, the first message, how many cases failed."""
+        lost = self.lost
         by_check: dict[str, list[CheckResult]] = {}
         for r in self.failed:
             by_check.setdefault(r.check, []).append(r)
@@ -51,9 +62,21 @@ class Report:
             counts[r.check] += r.outcome != "skipped"
         lines = []
         for check, fails in by_check.items():
-            cases = f" ({len(fails)} of {counts[check]} cases)" if counts[check] > 1 else ""
-            lines.append(f"- {fails[0].question}{cases}\n    {fails[0].message}")
+            cost = _cost(self.function, check if check in lost else points.ANY_DEVICE)
+            where = "" if check in lost else f" [{', '.join(sorted({r.device for r in fails}))}]"
+            cases = f" ({len(fails)} of {counts[check]} cases{where})" if counts[check] > 1 else where
+            lines.append(f"- {fails[0].question}{cases} {cost}\n    {_indent(fails[0].message)}")
         return "\n".join(lines)
+
+
+def _cost(function: str, item: str) -> str:
+    if item in points.REQUIRED:
+        return "[required: 0 points for the function / 必需项:本函数得 0 分]"
+    return f"[-{points.TABLE[function][item]:g} / 扣 {points.TABLE[function][item]:g} 分]"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n    ")
 
 
 class _Collector:
@@ -63,14 +86,17 @@ class _Collector:
         self.submission = submission
         self.report = report
         self.questions: dict[str, str] = {}
+        self.devices: dict[str, str] = {}
 
     def pytest_configure(self, config):
         config.stash[SUBMISSION_KEY] = self.submission
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
-            doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
-            self.questions[item.nodeid] = doc
+            doc = (item.function.__doc__ or item.name).strip().split("\n\n")[0]  # English line, Chinese line
+            self.questions[item.nodeid] = " / ".join(line.strip() for line in doc.splitlines())
+            callspec = getattr(item, "callspec", None)
+            self.devices[item.nodeid] = str(callspec.params.get("device", "cpu")) if callspec else "cpu"
 
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and report.outcome == "passed":
@@ -82,14 +108,14 @@ class _Collector:
             message = _first_paragraph(crash.message if crash else str(report.longrepr))
         elif report.skipped:
             message = report.longrepr[2]  # (file, line, reason)
-        self.report.results.append(
-            CheckResult(name, self.questions.get(report.nodeid, name), case.rstrip("]"), report.outcome, message)
-        )
+        self.report.results.append(CheckResult(name, self.questions.get(report.nodeid, name), case.rstrip("]"),
+                                               report.outcome, message, self.devices.get(report.nodeid, "cpu")))
 
 
 def _first_paragraph(message: str) -> str:
-    """The assertion's own message, without pytest's `assert ...` rewrite that follows it."""
-    return message.split("\nassert ")[0].strip()
+    """The assertion's own message, without its class name or pytest's `assert ...` rewrite that follows it."""
+    message = message.split("\nassert ")[0].strip()
+    return message.removeprefix("AssertionError: ")
 
 
 def run_checks(function: str, submission: Submission) -> Report:

@@ -3,7 +3,8 @@
 A sample file holds `def` blocks for the contract functions it writes its own way (and the imports they
 need); every other function keeps the source notebook's solution. `BASE = "release"` starts from the
 untouched release instead. The name says the expected result: `pass_*` full marks, `blank_*` nothing,
-`fail_<function>_*` zero for that function and full marks for the rest.
+`fail_<function>_*` full marks for the other functions and, for that one, the points left after losing
+the points-table items its `CAUGHT_BY = (...)` names (grader/points.py).
 """
 
 import ast
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import ASSIGNMENT, FUNCTIONS, POINTS
+from grader import ASSIGNMENT, FUNCTIONS, POINTS, points
 from grader.course import NOTEBOOK, ROOT
 
 SAMPLES_DIR = ROOT / "samples"
@@ -28,36 +29,43 @@ def sample_names() -> list[str]:
 
 
 def expected_scores(name: str) -> dict[str, float]:
-    """The score per function that a sample's name promises."""
+    """The score per function that a sample's name (and, for fail_*, its CAUGHT_BY) promises."""
+    full = {fn: float(p) for fn, p in POINTS.items()}
     if name.startswith("pass_"):
-        return {fn: float(p) for fn, p in POINTS.items()}
+        return full
     if name.startswith("blank_"):
         return {fn: 0.0 for fn in FUNCTIONS}
-    if name.startswith("fail_"):
-        failing = [fn for fn in FUNCTIONS if name.startswith(f"fail_{fn}_")]
-        if failing:
-            return {fn: 0.0 if fn == failing[0] else float(p) for fn, p in POINTS.items()}
-    raise BadSample(f"{name}: a sample's name starts with pass_, blank_ or fail_<function>_")
+    failing = [fn for fn in FUNCTIONS if name.startswith(f"fail_{fn}_")]
+    if not failing:
+        raise BadSample(f"{name}: a sample's name starts with pass_, blank_ or fail_<function>_")
+    fn, caught_by = failing[0], parse_sample(SAMPLES_DIR / f"{name}.py")[2]
+    if not caught_by or not set(caught_by) <= set(points.TABLE[fn]):
+        raise BadSample(f"{name}: CAUGHT_BY must name the items of {fn}'s points table it loses, not {caught_by}")
+    return {**full, fn: points.score(fn, list(caught_by))}
 
 
-def parse_sample(path: Path) -> tuple[str, dict[str, str]]:
-    """-> (base, {function: cell source}) without running the sample's code."""
+def parse_sample(path: Path) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """-> (base, {function: cell source}, CAUGHT_BY) without running the sample's code."""
     text = path.read_text()
     tree = ast.parse(text, filename=str(path))
-    base, imports, defs = "solution", [], {}
+    base, imports, defs, caught_by = "solution", [], {}, ()
     for node in tree.body:
+        target = [getattr(t, "id", None) for t in node.targets] if isinstance(node, ast.Assign) else None
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(ast.get_source_segment(text, node))
         elif isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
             defs[node.name] = ast.get_source_segment(text, node)
-        elif isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["BASE"]:
+        elif target == ["BASE"]:
             base = ast.literal_eval(node.value)
+        elif target == ["CAUGHT_BY"]:
+            caught_by = tuple(ast.literal_eval(node.value))
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # docstring
-            raise BadSample(f"{path.name}:{node.lineno}: only imports, BASE and contract functions belong here")
+            raise BadSample(f"{path.name}:{node.lineno}: only imports, BASE, CAUGHT_BY and contract functions "
+                            "belong here")
     if base not in ("solution", "release"):
         raise BadSample(f"{path.name}: BASE must be 'solution' or 'release', not {base!r}")
     header = "\n".join(imports) + "\n\n" if imports else ""
-    return base, {fn: header + src for fn, src in defs.items()}
+    return base, {fn: header + src for fn, src in defs.items()}, caught_by
 
 
 def solution_sources(source_nb) -> dict[str, str]:
@@ -72,7 +80,7 @@ def solution_sources(source_nb) -> dict[str, str]:
 
 def sample_notebook(path: Path, release_nb, source_nb):
     """The release notebook with the solution cells filled in as the sample says."""
-    base, own = parse_sample(path)
+    base, own, _ = parse_sample(path)
     return filled_notebook(release_nb, {} if base == "release" else solution_sources(source_nb), own)
 
 

@@ -1,4 +1,5 @@
 """cross_entropy calls the forbidden built-in (through log_softmax)."""
+CAUGHT_BY = ("test_cross_entropy_is_written_from_tensor_operations",)
 
 import torch.nn.functional as F
 

@@ -1,4 +1,8 @@
 """mse sums the squared differences instead of averaging them."""
+CAUGHT_BY = (
+    "test_mse_value_matches_reference",
+    "test_mse_gradient_matches_reference",
+)
 
 
 def mse(y_hat, y):

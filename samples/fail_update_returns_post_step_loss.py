@@ -1,4 +1,5 @@
 """update steps correctly but returns the loss after the step, not before it."""
+CAUGHT_BY = ("test_update_returns_the_loss_before_the_step_with_its_graph",)
 
 
 def update(x, y, a, lr):

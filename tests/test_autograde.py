@@ -69,14 +69,27 @@ def test_grade_cells_show_their_points_as_numbers_when_autograded(graded):
         assert values == [cell.metadata.nbgrader.points]
 
 
-def test_failed_hidden_checks_are_explained_in_the_autograded_notebook(graded):
-    """Does a failing function's grade cell name the failed check and the likely mistake?"""
-    root, _ = graded
-    notebook = root / "autograded" / "fail_minibatch_sgd_no_shuffle" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+def grade_cell(root, student, function):
+    notebook = root / "autograded" / student / "lesson2_sgd" / "lesson2_sgd.ipynb"
     nb = nbformat.read(notebook, as_version=4)
-    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_minibatch_sgd")
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}")
+
+
+def test_failed_hidden_checks_are_explained_in_the_autograded_notebook(graded):
+    """Does a zero-point function's grade cell fail, naming the failed check and the likely mistake?"""
+    cell = grade_cell(graded[0], "fail_mse_sum", "mse")
     error = next(o for o in cell.outputs if o.output_type == "error")
-    assert error.ename == "HiddenChecksFailed" and "The rows came in their original order" in error.evalue
+    assert error.ename == "HiddenChecksFailed" and "did you sum instead of taking the mean?" in error.evalue
+
+
+def test_partial_credit_is_shown_as_a_number_after_what_cost_points(graded):
+    """Does a partly right function's grade cell print what cost points (stdout), then show the points left?"""
+    cell = grade_cell(graded[0], "fail_minibatch_sgd_no_shuffle", "minibatch_sgd")
+    assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"] and cell.outputs[0].name == "stdout"
+    printed = cell.outputs[0].text
+    assert "The rows came in their original order" in printed and "行按原来的顺序出现" in printed
+    assert float(cell.outputs[1].data["text/plain"]) == samples.expected_scores("fail_minibatch_sgd_no_shuffle")[
+        "minibatch_sgd"] < cell.metadata.nbgrader.points
 
 
 def test_animation_is_not_drawn_while_grading(graded):

@@ -1,4 +1,4 @@
-"""Grading accuracy: every correct variant accepted, every wrong one rejected by the check it names."""
+"""Grading accuracy: every correct variant gets full marks, every wrong one loses exactly what it names."""
 
 import ast
 import math
@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import lesson_ref
-from grader import FUNCTIONS
+from grader import FUNCTIONS, POINTS, points
 from grader.runner import run_checks
 from grader.submission import Submission
 
@@ -16,11 +16,12 @@ CATALOGUE = Path(__file__).parent / "catalogue"
 ENTRIES = [(fn, path) for fn in FUNCTIONS for path in sorted((CATALOGUE / fn).glob("*.py"))]
 
 
-def caught_by(path: Path) -> str | None:
+def caught_by(path: Path) -> tuple[str, ...]:
+    """The points-table items a wrong solution loses: the checks that catch it, and "any device"."""
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "CAUGHT_BY":
-            return ast.literal_eval(node.value)
-    return None
+            return tuple(ast.literal_eval(node.value))
+    return ()
 
 
 def submission_with(path: Path) -> Submission:
@@ -44,30 +45,72 @@ def test_catalogue_is_large_enough():
 
 
 def test_no_false_reject_and_no_miss(verdicts, capsys):
-    """Is every correct solution accepted and every wrong one rejected? (prints the confusion table)"""
+    """Does every correct solution get full marks and every wrong one less? (prints the confusion table)"""
+    header = ["pass accepted", "pass rejected", "fail rejected", "fail accepted", "mean fail score"]
     rows, false_rejects, misses = [], [], []
     for fn in FUNCTIONS:
-        counts = {"pass accepted": 0, "pass rejected": 0, "fail rejected": 0, "fail accepted": 0}
+        counts = dict.fromkeys(header[:4], 0)
+        fail_scores = []
         for (function, name), report in verdicts.items():
             if function != fn:
                 continue
             expected = "pass" if name.startswith("pass_") else "fail"
-            outcome = "accepted" if report.passed else "rejected"
-            counts[f"{expected} {outcome}"] += 1
+            counts[f"{expected} {'accepted' if report.passed else 'rejected'}"] += 1
             if expected == "pass" and not report.passed:
                 false_rejects.append(f"{fn}/{name}:\n{report.summary()}")
-            if expected == "fail" and report.passed:
-                misses.append(f"{fn}/{name}")
-        rows.append(f"{fn:<15}" + "".join(f"{v:>16}" for v in counts.values()))
+            if expected == "fail":
+                fail_scores.append(report.score)
+                if report.passed:
+                    misses.append(f"{fn}/{name}")
+        mean = f"{sum(fail_scores) / len(fail_scores):.2f}/{POINTS[fn]:g}"
+        rows.append(f"{fn:<15}" + "".join(f"{v:>16}" for v in [*counts.values(), mean]))
     with capsys.disabled():
-        print("\n" + f"{'function':<15}" + "".join(f"{h:>16}" for h in counts) + "\n" + "\n".join(rows))
+        print("\n" + f"{'function':<15}" + "".join(f"{h:>16}" for h in header) + "\n" + "\n".join(rows))
     assert not false_rejects, "\n".join(false_rejects)
     assert not misses, misses
 
 
-@pytest.mark.parametrize("fn, path", [(fn, p) for fn, p in ENTRIES if p.stem.startswith("fail_")],
+WRONG = [(fn, p) for fn, p in ENTRIES if p.stem.startswith("fail_")]
+
+
+@pytest.mark.parametrize("fn, path", WRONG, ids=lambda v: v.stem if isinstance(v, Path) else v)
+def test_wrong_solution_loses_exactly_the_points_of_the_checks_it_names(verdicts, fn, path):
+    """Does each wrong solution lose the points of exactly the checks its file names (the traced cause)?"""
+    report = verdicts[(fn, path.stem)]
+    assert caught_by(path), f"{path.name} names no CAUGHT_BY"
+    assert report.lost == [item for item in points.TABLE[fn] if item in caught_by(path)], report.summary()
+    assert report.score == points.score(fn, list(caught_by(path)))
+
+
+@pytest.mark.parametrize("fn, path", [(fn, p) for fn, p in WRONG if caught_by(p) == (points.ANY_DEVICE,)],
                          ids=lambda v: v.stem if isinstance(v, Path) else v)
-def test_wrong_solution_is_caught_by_the_check_it_names(verdicts, fn, path):
-    """Is each wrong solution caught by the check its file names (the traced cause)?"""
-    failed = {r.check for r in verdicts[(fn, path.stem)].failed}
-    assert caught_by(path) in failed, f"failed checks: {sorted(failed)}"
+def test_cpu_only_solution_loses_exactly_the_device_points(verdicts, fn, path):
+    """Does a solution that works only on the CPU lose the "any device" points and nothing else?"""
+    assert verdicts[(fn, path.stem)].score == POINTS[fn] - points.TABLE[fn][points.ANY_DEVICE]
+
+
+def twins(report, device):
+    """(check, case without its device) -> (outcome on the cpu, outcome on `device`), where both ran."""
+    by_case = {}
+    for r in report.results:
+        key = (r.check, "-".join("*" if part == r.device else part for part in r.case.split("-")))
+        by_case.setdefault(key, {})[r.device] = r.outcome
+    return {key: (o["cpu"], o[device]) for key, o in by_case.items()
+            if "cpu" in o and o.get(device) in ("passed", "failed")}
+
+
+@pytest.mark.parametrize("device", ["meta", pytest.param("cuda", marks=pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="no CUDA GPU on this machine: cuda agreement is checked where one exists"))])
+def test_every_check_agrees_across_devices(verdicts, device):
+    """Does every check give the same verdict on `device` as on the cpu, except for the device mistakes?
+
+    meta judges structure only (shapes, dtypes, devices) and skips, saying so, where code reads values.
+    """
+    compared, disagreements = 0, []
+    for (fn, name), report in verdicts.items():
+        device_bug = points.ANY_DEVICE in caught_by(CATALOGUE / fn / f"{name}.py")
+        for key, (cpu, other) in twins(report, device).items():
+            compared += 1
+            if cpu != other and not (device_bug and cpu == "passed"):
+                disagreements.append(f"{fn}/{name} {key}: cpu {cpu}, {device} {other}")
+    assert compared > 100 and not disagreements, disagreements

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import lesson_ref
-from grader import FUNCTIONS, POINTS, samples
+from grader import FUNCTIONS, POINTS, points, samples
 from grader.hidden import HiddenChecksFailed, award
 from grader.runner import run_checks
 from grader.submission import Submission
@@ -33,11 +33,11 @@ def test_notebook_solution_passes_every_hidden_check(function, source_nb):
 
 
 @pytest.mark.parametrize("name", samples.sample_names())
-def test_sample_fails_exactly_the_functions_its_name_says(name, sample_submission):
-    """Do the hidden checks fail the sample's broken function, and only that one?"""
+def test_sample_scores_what_its_name_and_caught_by_say(name, sample_submission):
+    """Does the sample lose points in its broken function only, exactly those of the checks it names?"""
     submission = sample_submission(name)
-    passed = {fn: run_checks(fn, submission).passed for fn in FUNCTIONS}
-    assert passed == {fn: points > 0 for fn, points in samples.expected_scores(name).items()}
+    scores = {fn: run_checks(fn, submission).score for fn in FUNCTIONS}
+    assert scores == samples.expected_scores(name)
 
 
 def test_cuda_cases_run_on_a_gpu_and_skip_with_a_reason_elsewhere():
@@ -49,7 +49,8 @@ def test_cuda_cases_run_on_a_gpu_and_skip_with_a_reason_elsewhere():
         assert all(r.outcome == "passed" for r in cuda)
     else:
         assert all(r.outcome == "skipped" and "no CUDA GPU" in r.message for r in cuda)
-    assert not [r for r in results if r.outcome == "skipped" and "cuda" not in r.case]
+    others = [r for r in results if r.outcome == "skipped" and r.device != "cuda"]
+    assert all(r.device == "meta" and "meta tensors hold no" in r.message for r in others)  # meta says why too
 
 
 def test_a_missing_function_fails_with_a_clear_message():
@@ -67,13 +68,33 @@ def test_minibatch_checks_put_the_students_update_back(sample_submission):
     assert submission.minibatch_sgd.__globals__["update"] is own_update
 
 
-def test_award_shows_the_points_or_raises_with_each_failed_question(sample_submission):
-    """Does the hidden cell show the function's points, or fail naming every failed check?"""
+def test_award_shows_the_points_or_raises_with_each_failed_question(sample_submission, capsys):
+    """Does the hidden cell show the function's points, or fail naming every failed check, in both languages?"""
     assert award("mse", sample_submission("pass_reference")._namespace) == float(POINTS["mse"])
+    assert capsys.readouterr().out == ""
     with pytest.raises(HiddenChecksFailed) as failure:
         award("mse", sample_submission("fail_mse_sum")._namespace)
-    assert "Is mse the mean of the squared differences" in str(failure.value)
-    assert "did you sum instead of taking the mean?" in str(failure.value)
+    message = str(failure.value)
+    assert "Is mse the mean of the squared differences" in message and "mse 是否等于差的平方的平均值" in message
+    assert "did you sum instead of taking the mean?" in message and "你是否求和而没有取平均" in message
+    assert "[required: 0 points for the function" in message
+
+
+def test_award_shows_partial_credit_as_a_number_and_prints_what_cost_points(sample_submission, capsys):
+    """With the core right and one property wrong, does the cell show the points left and say why?"""
+    got = award("update", sample_submission("fail_update_returns_post_step_loss")._namespace)
+    lost = "test_update_returns_the_loss_before_the_step_with_its_graph"
+    assert got == POINTS["update"] - points.TABLE["update"][lost]
+    out = capsys.readouterr()
+    assert "update returned the loss after the step" in out.out and "update 返回的是更新后的损失" in out.out
+    assert "[-1 / 扣 1 分]" in out.out and out.err == ""
+
+
+def test_failure_messages_withhold_the_hidden_numbers(sample_submission):
+    """Do failure messages name the mistake without showing the hidden inputs' values or expected results?"""
+    report = run_checks("mse", sample_submission("fail_mse_sum"))
+    messages = " ".join(r.message for r in report.failed)
+    assert report.failed and not any(word in messages for word in ("Expected", "Greatest", "tolerance", "index"))
 
 
 def test_hidden_checks_write_nothing_to_stdout_or_stderr(capfd, sample_submission):

@@ -42,13 +42,23 @@ def test_grade_cells_carry_the_points_table(source_nb):
     assert all(meta.locked for meta in grades.values())
 
 
-def test_grade_cells_run_visible_asserts_then_the_hidden_checks(source_nb):
-    """Does every grade cell end with a hidden block that awards the function through the hidden checks?"""
-    for cell in nbgrader_cells(source_nb, "grade"):
-        fn = cell.metadata.nbgrader.grade_id.removeprefix("test_")
+def test_each_grade_cell_follows_a_locked_check_cell_and_holds_only_the_hidden_award(source_nb):
+    """Is each grade cell preceded by a read-only check cell of visible asserts, and is it only the hidden award?
+
+    Visible asserts outside the grade cell: a failing one must not zero the partial credit the grade cell shows.
+    """
+    cells = source_nb.cells
+    for i, cell in enumerate(cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        fn = meta.grade_id.removeprefix("test_")
+        check = cells[i - 1]
+        assert check.metadata.nbgrader.grade_id == f"check_{fn}" and check.metadata.nbgrader.locked
+        assert "assert " in check.source and " / " in check.source  # bilingual messages
         visible, hidden = cell.source.split("### BEGIN HIDDEN TESTS")
-        assert "assert " in visible
-        assert hidden.strip().endswith(f'award("{fn}", globals())\n### END HIDDEN TESTS'.strip())
+        assert all(line.startswith("#") for line in visible.strip().splitlines())
+        assert hidden.strip() == f'from grader.hidden import award\naward("{fn}", globals())\n### END HIDDEN TESTS'
 
 
 def test_lesson_is_bilingual_in_the_seed_order(source_nb):

@@ -71,3 +71,21 @@ def test_every_stub_has_the_contract_signature_and_raises_not_implemented(releas
         assert fn.__doc__ and ast.get_docstring(ast.parse(source).body[0])
         with pytest.raises(NotImplementedError):
             fn(*[None] * len(inspect.signature(fn).parameters))
+
+
+def test_re_release_after_grading_keeps_release_and_says_why(tmp_path):
+    """Changing graded cells after submissions exist: is release/ kept, and does the error say what to do?"""
+    from nbgrader.api import Gradebook
+
+    root = new_course(tmp_path)
+    released = course.release(root).read_bytes()
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        gb.add_student("s1")
+        gb.add_submission("lesson2_sgd", "s1")
+    source = root / "source" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "check_mse"]
+    nbformat.write(nb, source)
+    with pytest.raises(course.NbgraderFailed, match="already holds graded submissions"):
+        course.release(root)
+    assert (root / "release" / "lesson2_sgd" / "lesson2_sgd.ipynb").read_bytes() == released

@@ -3,6 +3,7 @@
 import pytest
 
 import lesson_ref
+from grader.checks.support import Say
 from grader.runner import SUBMISSION_KEY
 from grader.submission import Submission
 
@@ -31,10 +32,11 @@ def pytest_pyfunc_call(pyfuncitem):
         return (yield)
     except (RuntimeError, NotImplementedError) as err:
         if any(text in str(err) for text in DEVICE_MIXUP):
-            raise AssertionError(
+            raise AssertionError(Say(
                 "Your code made a tensor on a fixed device (the CPU) and mixed it with inputs on another device. "
-                "Create new tensors on the inputs' device: device=x.device, torch.zeros_like(...), ..."
-            ) from None
+                "Create new tensors on the inputs' device: device=x.device, torch.zeros_like(...), ...",
+                "你的代码在固定设备(CPU)上创建了张量,又和另一设备上的输入混用。"
+                "请在输入所在的设备上创建新张量:device=x.device、torch.zeros_like(...) 等。")) from None
         params = getattr(pyfuncitem, "callspec", None)
         if params is not None and params.params.get("device") == "meta":
             if any(text in str(err).lower() for text in META_HAS_NO_DATA):

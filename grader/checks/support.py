@@ -1,6 +1,7 @@
-"""What the hidden checks share: devices, dtypes, hidden data, a recording `update`, an op tracer."""
+"""What the hidden checks share: messages, devices, dtypes, tolerances, hidden data, a recording `update`."""
 
 import math
+from dataclasses import dataclass
 
 import pytest
 import torch
@@ -17,6 +18,29 @@ COMPUTE_DEVICES = ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)]
 ALL_DEVICES = [*COMPUTE_DEVICES, "meta"]
 DTYPES = [pytest.param(torch.float32, id="float32"), pytest.param(torch.float64, id="float64")]
 
+# Value comparisons, per dtype, the same on cpu and cuda. float32 allows for another summation order
+# (a loop, a GPU reduction): ~sqrt(n) * 6e-8 relative for the checks' n <= 257. TF32 stays off, as
+# PyTorch's default for matmul; a notebook that turns it on computes float32 x@a with 10-bit mantissas
+# (~1e-3 relative) and fails the float32 cuda cases: it loses the "any device" points.
+TOLERANCES = {torch.float32: dict(rtol=1e-5, atol=1e-6), torch.float64: dict(rtol=1e-7, atol=1e-9)}
+
+
+@dataclass(frozen=True)
+class Say:
+    """A failure message in English and Chinese; `+` joins two messages half by half."""
+
+    en: str
+    zh: str = ""
+
+    def __add__(self, other: "Say") -> "Say":
+        return Say(f"{self.en} {other.en}".strip(), self.zh + other.zh)
+
+    def __str__(self) -> str:
+        return f"{self.en}\n{self.zh}" if self.zh else self.en
+
+
+NO_HINT = Say("")
+
 
 def gen(seed: int, device="cpu") -> torch.Generator:
     return torch.Generator(device=device).manual_seed(seed)
@@ -32,50 +56,64 @@ def start_params(dtype, device) -> torch.nn.Parameter:
     return torch.nn.Parameter(torch.tensor([-1.0, 1.0], dtype=dtype, device=device))
 
 
-def ratio_hint(got: torch.Tensor, expected: torch.Tensor, n: int) -> str:
+def as_value(got, like: torch.Tensor):
+    """A returned loss as a tensor to compare values with: a float or a tensor of another dtype is a value too."""
+    try:
+        return torch.as_tensor(got).detach().to(like.device, like.dtype)
+    except (TypeError, RuntimeError, ValueError):
+        raise AssertionError(Say(f"The result is a {type(got).__name__}, not a number or a tensor.",
+                                 f"返回值是 {type(got).__name__},不是数字或张量。")) from None
+
+
+def ratio_hint(got: torch.Tensor, expected: torch.Tensor, n: int) -> Say:
     """Name the usual mistake behind a wrong loss value, from the ratio got / expected (n stays hidden)."""
     if got.shape != expected.shape:
-        return f" Your result has shape {tuple(got.shape)}, not a 0-dim tensor: check for (n,1)-vs-(n,) broadcasting."
+        return Say(f"Your result has shape {tuple(got.shape)}, not a 0-dim tensor: "
+                   "check for (n,1)-vs-(n,) broadcasting.",
+                   f"你的结果形状是 {tuple(got.shape)},不是 0 维张量:检查 (n,1) 与 (n,) 的广播。")
     if expected.item() == 0 or not torch.isfinite(got):
-        return ""
+        return NO_HINT
     ratio = (got / expected).item()
-    hints = [(0.5, "it is half the expected value: did you halve it?"),
-             (2.0, "it is twice the expected value: did you double it?")]
+    hints = [(0.5, Say("It is half the expected value: did you halve it?", "它是期望值的一半:你是否除以了 2?")),
+             (2.0, Say("It is twice the expected value: did you double it?", "它是期望值的两倍:你是否乘以了 2?"))]
     if n > 2:
-        hints += [(n, "it is n times the expected value: did you sum instead of taking the mean?"),
-                  (1 / n, "it is 1/n of the expected value: did you divide by n twice?")]
-    return next((f" Your value is wrong by a constant factor: {hint}" for factor, hint in hints
-                 if math.isclose(ratio, factor, rel_tol=1e-3)), "")
+        hints += [(n, Say("It is n times the expected value: did you sum instead of taking the mean?",
+                          "它是期望值的 n 倍:你是否求和而没有取平均?")),
+                  (1 / n, Say("It is 1/n of the expected value: did you divide by n twice?",
+                              "它是期望值的 1/n:你是否除了两次 n?"))]
+    return next((hint for factor, hint in hints if math.isclose(ratio, factor, rel_tol=1e-3)), NO_HINT)
 
 
-def assert_value(got, expected, what: str, hint: str = "", **tol):
-    """assert_close with a message a student can act on."""
+def assert_value(got, expected, what: Say, hint: Say = NO_HINT, **tol):
+    """Compare within TOLERANCES (or `tol`); the message names what is wrong, never the hidden numbers."""
     try:
-        torch.testing.assert_close(got, expected, **tol)
-    except AssertionError as err:
-        raise AssertionError(f"{what} is wrong.{hint}\n{_short(err)}") from None
+        torch.testing.assert_close(got, expected, **(tol or TOLERANCES.get(expected.dtype, {})))
+    except AssertionError:
+        raise AssertionError(what + Say("is wrong.", "不正确。") + hint) from None
 
 
 def assert_0dim_like(got, dtype, device, name: str):
     """A loss must be a 0-dim tensor of the inputs' dtype on the inputs' device."""
-    assert isinstance(got, torch.Tensor), f"{name} returned {type(got).__name__}; return a tensor (no .item())."
-    assert got.shape == (), f"{name} returned shape {tuple(got.shape)}; a mean over the batch is 0-dim."
-    assert got.dtype == dtype, f"{name} returned {got.dtype} for {dtype} inputs: do not hard-code a dtype."
-    assert got.device.type == device, f"{name} returned a tensor on {got.device} for inputs on {device}."
+    kind = type(got).__name__
+    assert isinstance(got, torch.Tensor), Say(f"{name} returned a {kind}; return a tensor (no .item()).",
+                                              f"{name} 返回了 {kind};请返回张量(不要用 .item())。")
+    shape = tuple(got.shape)
+    assert got.shape == (), Say(f"{name} returned shape {shape}; a mean over the batch is 0-dim.",
+                                f"{name} 返回的形状是 {shape};对批次取平均的结果应是 0 维。")
+    assert got.dtype == dtype, Say(f"{name} returned {got.dtype} for {dtype} inputs: do not hard-code a dtype.",
+                                   f"输入为 {dtype} 时 {name} 返回了 {got.dtype}:不要写死 dtype。")
+    assert got.device.type == device, Say(f"{name} returned a tensor on {got.device} for inputs on {device}.",
+                                          f"输入在 {device} 上,{name} 却返回了 {got.device} 上的张量。")
 
 
 def loss_grads(fn, name: str, *inputs, wrt: int):
     """Gradients of fn(*inputs) for the first `wrt` inputs, which must keep their graph."""
     inputs = [t.clone().requires_grad_(i < wrt) for i, t in enumerate(inputs)]
     loss = fn(*inputs)
-    assert isinstance(loss, torch.Tensor) and loss.requires_grad, (
-        f"{name}'s result does not require grad: do not use .item(), float() or .detach() inside {name}.")
+    assert isinstance(loss, torch.Tensor) and loss.requires_grad, Say(
+        f"{name}'s result does not require grad: do not use .item(), float() or .detach() inside {name}.",
+        f"{name} 的结果不需要梯度(计算图断了):{name} 里不要用 .item()、float() 或 .detach()。")
     return torch.autograd.grad(loss, inputs[:wrt])
-
-
-def _short(err: AssertionError) -> str:
-    lines = [ln for ln in str(err).splitlines() if ln.strip()]
-    return "\n".join(lines[:4])
 
 
 class RecordingUpdate:

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, RecordingUpdate, assert_value, epochs_of,
+from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, RecordingUpdate, Say, assert_value, epochs_of,
                                    gen, hidden_line, id_line, start_params)
 
 SHAPES = [(10, 3), (12, 4), (5, 8), (7, 1)]  # (n, bs): a partial last batch, exact fit, bs > n, bs = 1
@@ -20,7 +20,8 @@ def run(student, x, y, a, *, lr=0.1, bs, epochs, generator=None, step=False):
     recorder = RecordingUpdate(step=step)
     with student.patched("minibatch_sgd", update=recorder):
         losses = student.minibatch_sgd(x, y, a, lr, bs, epochs, generator=generator)
-    assert recorder.calls, "minibatch_sgd never called update(x[idx], y[idx], a, lr)."
+    assert recorder.calls, Say("minibatch_sgd never called update(x[idx], y[idx], a, lr).",
+                               "minibatch_sgd 从未调用 update(x[idx], y[idx], a, lr)。")
     return losses, recorder
 
 
@@ -36,7 +37,8 @@ def device_generator(device, seed):
 @pytest.mark.parametrize("n, bs", SHAPES)
 @pytest.mark.parametrize("device", ALL_DEVICES)
 def test_minibatch_batches_have_size_bs_and_a_smaller_last_one(student, device, n, bs):
-    """Does each epoch call update on batches of bs rows, the last one holding the rest?"""
+    """Does each epoch call update on batches of bs rows, the last one holding the rest?
+    每个 epoch 是否按每批 bs 行调用 update,最后一批装下剩余的行?"""
     x, y = id_line(n, device)
     _, recorder = run(student, x, y, start_params(torch.float64, device), bs=bs, epochs=2,
                       generator=device_generator(device, 0))
@@ -44,40 +46,54 @@ def test_minibatch_batches_have_size_bs_and_a_smaller_last_one(student, device, 
     expected = one_epoch * 2
     got = recorder.batch_sizes()
     if got == expected[: len(got)] and len(got) < len(expected) and n % bs:
-        raise AssertionError("The last, smaller batch of each epoch was dropped: keep it.")
-    assert got == expected, f"Batch sizes over 2 epochs were {got}, expected {expected}."
+        raise AssertionError(Say("The last, smaller batch of each epoch was dropped: keep it.",
+                                 "每个 epoch 最后那个较小的批次被丢掉了:请保留它。"))
+    assert got == expected, Say(
+        "The batch sizes were wrong: each epoch needs ceil(n / bs) batches of bs rows, the last one smaller "
+        "when bs does not divide n, and one call of update per batch.",
+        "批次大小不对:每个 epoch 应有 ceil(n / bs) 个批次,每批 bs 行(bs 不整除 n 时最后一批较小),"
+        "每批调用一次 update。")
     for xb, yb, *_ in recorder.calls:
-        assert xb.device.type == device and yb.device.type == device, (
+        assert xb.device.type == device and yb.device.type == device, Say(
             f"update got a batch on {xb.device}, but the data is on {device}: index with a permutation made "
-            "on x.device.")
+            "on x.device.",
+            f"数据在 {device} 上,update 收到的批次却在 {xb.device} 上:请用在 x.device 上生成的排列做索引。")
 
 
 @pytest.mark.parametrize("n, bs", SHAPES)
 def test_minibatch_uses_every_row_once_per_epoch_x_and_y_together(student, n, bs):
-    """Does every epoch use each row exactly once, with x and y shuffled by the same permutation?"""
+    """Does every epoch use each row exactly once, with x and y shuffled by the same permutation?
+    每个 epoch 是否恰好用到每行一次,并且 x 和 y 用同一个排列打乱?"""
     x, y = id_line(n, "cpu")
     _, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=3, generator=gen(1))
     ids = row_ids(recorder)
-    assert all(from_x == from_y for from_x, from_y in ids), (
-        "A batch of x and its batch of y came from different rows: index x and y with the same idx.")
+    assert all(from_x == from_y for from_x, from_y in ids), Say(
+        "A batch of x and its batch of y came from different rows: index x and y with the same idx.",
+        "x 的批次和对应的 y 批次来自不同的行:请用同一个 idx 索引 x 和 y。")
     for e, epoch in enumerate(epochs_of(ids, n, bs, 3)):
         rows = sorted(i for from_x, _ in epoch for i in from_x)
-        assert rows == list(range(n)), f"Epoch {e + 1} did not use every row exactly once."
+        assert rows == list(range(n)), Say(f"Epoch {e + 1} did not use every row exactly once.",
+                                           f"第 {e + 1} 个 epoch 没有恰好用到每行一次。")
 
 
 def test_minibatch_reshuffles_every_epoch(student):
-    """Is the order of the rows random, and different from one epoch to the next?"""
+    """Is the order of the rows random, and different from one epoch to the next?
+    行的顺序是否随机,并且每个 epoch 都不同?"""
     n, bs = 40, 8
     x, y = id_line(n, "cpu")
     _, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=3, generator=gen(2))
     orders = [[i for from_x, _ in epoch for i in from_x] for epoch in epochs_of(row_ids(recorder), n, bs, 3)]
-    assert orders[0] != list(range(n)), "The rows came in their original order: shuffle them (torch.randperm)."
-    assert len({tuple(o) for o in orders}) == 3, "Epochs repeated the same order: draw a fresh permutation each epoch."
+    assert orders[0] != list(range(n)), Say("The rows came in their original order: shuffle them (torch.randperm).",
+                                            "行按原来的顺序出现:请打乱它们(torch.randperm)。")
+    assert len({tuple(o) for o in orders}) == 3, Say(
+        "Epochs repeated the same order: draw a fresh permutation each epoch.",
+        "各个 epoch 重复了同一个顺序:每个 epoch 都要重新生成排列。")
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
 def test_minibatch_honours_the_generator(student, device):
-    """Do equal generator seeds give the same batches and different seeds different ones?"""
+    """Do equal generator seeds give the same batches and different seeds different ones?
+    相同种子的 generator 是否给出相同的批次,不同种子给出不同的批次?"""
     n, bs = 30, 7
     x, y = id_line(n, device)
 
@@ -87,46 +103,60 @@ def test_minibatch_honours_the_generator(student, device):
                           generator=gen(seed, device))
         return row_ids(recorder)
 
-    assert order(5, global_seed=1) == order(5, global_seed=2), (
-        "The same generator seed gave different batches: pass generator= to torch.randperm.")
-    assert order(5, global_seed=3) != order(6, global_seed=3), (
-        "Different generator seeds gave the same batches: use the generator you are given.")
+    assert order(5, global_seed=1) == order(5, global_seed=2), Say(
+        "The same generator seed gave different batches: pass generator= to torch.randperm.",
+        "相同的 generator 种子给出了不同的批次:请把 generator= 传给 torch.randperm。")
+    assert order(5, global_seed=3) != order(6, global_seed=3), Say(
+        "Different generator seeds gave the same batches: use the generator you are given.",
+        "不同的 generator 种子给出了相同的批次:请使用传入的 generator。")
 
 
 @pytest.mark.parametrize("n, bs, epochs", [(10, 3, 2), (6, 6, 3)])
 def test_minibatch_returns_every_batch_loss_as_a_float(student, n, bs, epochs):
-    """Does minibatch_sgd return, in order, the loss of every batch as a Python float?"""
+    """Does minibatch_sgd return, in order, the loss of every batch as a Python float?
+    minibatch_sgd 是否按顺序以 Python float 返回每个批次的损失?"""
     x, y = id_line(n, "cpu")
     losses, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=epochs,
                            generator=gen(3))
-    assert isinstance(losses, list), f"minibatch_sgd returned {type(losses).__name__}, not a list."
-    assert len(losses) == epochs * math.ceil(n / bs), (
-        f"Got {len(losses)} losses for {epochs} epochs of ceil({n}/{bs}) batches: return one per batch.")
-    assert all(type(v) is float for v in losses), (
-        "The losses must be Python floats: use loss.item() on the loss update returns.")
-    assert losses == recorder.returned, "The losses are not the values update returned, in the order of the calls."
+    kind = type(losses).__name__
+    assert isinstance(losses, list), Say(f"minibatch_sgd returned a {kind}, not a list.",
+                                         f"minibatch_sgd 返回了 {kind},不是 list。")
+    assert len(losses) == epochs * math.ceil(n / bs), Say(
+        "The list does not hold one loss per batch (epochs * ceil(n / bs) of them).",
+        "列表里不是每个批次一个损失(应有 epochs * ceil(n / bs) 个)。")
+    assert all(type(v) is float for v in losses), Say(
+        "The losses must be Python floats: use loss.item() on the loss update returns.",
+        "损失必须是 Python float:对 update 返回的损失用 loss.item()。")
+    assert losses == recorder.returned, Say("The losses are not the values update returned, in the order of the calls.",
+                                            "这些损失不是 update 按调用顺序返回的值。")
 
 
 def test_minibatch_passes_a_and_lr_to_update(student):
-    """Does every call pass the same Parameter a (not a copy) and the given lr?"""
+    """Does every call pass the same Parameter a (not a copy) and the given lr?
+    每次调用是否传入同一个 Parameter a(不是副本)和给定的 lr?"""
     x, y = id_line(9, "cpu")
     a = start_params(torch.float64, "cpu")
     _, recorder = run(student, x, y, a, lr=0.037, bs=4, epochs=2, generator=gen(4))
-    assert all(call_a is a for *_, call_a, _ in recorder.calls), "update was not given the Parameter a itself."
-    assert all(lr == 0.037 for *_, lr in recorder.calls), "update was not given the learning rate lr."
+    assert all(call_a is a for *_, call_a, _ in recorder.calls), Say("update was not given the Parameter a itself.",
+                                                                    "传给 update 的不是 Parameter a 本身。")
+    assert all(lr == 0.037 for *_, lr in recorder.calls), Say("update was not given the learning rate lr.",
+                                                              "传给 update 的不是学习率 lr。")
 
 
 def test_minibatch_leaves_x_and_y_unchanged(student):
-    """Does minibatch_sgd leave x and y as they were (shuffle indices, not the data)?"""
+    """Does minibatch_sgd leave x and y as they were (shuffle indices, not the data)?
+    minibatch_sgd 是否保持 x 和 y 不变(打乱索引,而不是数据)?"""
     x, y = id_line(12, "cpu")
     before = x.clone(), y.clone()
     run(student, x, y, start_params(torch.float64, "cpu"), bs=5, epochs=2, generator=gen(5))
-    assert torch.equal(x, before[0]) and torch.equal(y, before[1]), "minibatch_sgd modified x or y in place."
+    assert torch.equal(x, before[0]) and torch.equal(y, before[1]), Say(
+        "minibatch_sgd modified x or y in place.", "minibatch_sgd 原地修改了 x 或 y。")
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
 def test_minibatch_sgd_reaches_the_least_squares_fit(student, device, dtype=torch.float64):
     """With correct steps, does minibatch SGD end near the least-squares solution?
+    每步都正确时,小批次 SGD 最终是否接近最小二乘解?
 
     float64 only: this checks the algorithm (dtypes are checked above).
     """
@@ -136,4 +166,4 @@ def test_minibatch_sgd_reaches_the_least_squares_fit(student, device, dtype=torc
     # 2 x 10 epochs of 5 batches: over 30 data seeds the reference ends within 0.009 of the optimum
     run(student, x, y, a, lr=0.2, bs=30, epochs=10, generator=gen(6, device), step=True)
     run(student, x, y, a, lr=0.02, bs=30, epochs=10, generator=gen(7, device), step=True)
-    assert_value(a.detach(), optimum, "a after minibatch SGD", atol=3e-2, rtol=0)
+    assert_value(a.detach(), optimum, Say("a after minibatch SGD", "小批次 SGD 之后的 a"), atol=3e-2, rtol=0)

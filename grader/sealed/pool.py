@@ -4,6 +4,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from rich.progress import Progress
+from sqlalchemy.exc import SAWarning
 
 from grader import ASSIGNMENT, FUNCTIONS
 from grader.course import NOTEBOOK
@@ -133,7 +135,9 @@ def record(gb: Gradebook, result: SubmissionResult) -> None:
     try:
         gb.find_submission(ASSIGNMENT, result.student)
     except MissingEntry:
-        gb.add_submission(ASSIGNMENT, result.student)
+        with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
+            warnings.simplefilter("ignore", SAWarning)
+            gb.add_submission(ASSIGNMENT, result.student)
     for fn, verdict in result.functions.items():
         grade = gb.find_grade(f"test_{fn}", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, result.student)
         grade.auto_score = verdict.points
@@ -157,14 +161,19 @@ def write_feedback_notebook(root: Path, path: Path, result: SubmissionResult, as
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
         if grade_id in assignment.visible_sources:
             cell.source = assignment.visible_sources[grade_id]
-            verdict = result.functions[grade_id.removeprefix("test_")]
-            cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": repr(verdict.points)})] \
-                if not verdict.message else \
-                [nbformat.v4.new_output("error", ename="HiddenChecksFailed", evalue=verdict.message,
-                                         traceback=[f"HiddenChecksFailed: {verdict.message}"])]
+            cell.outputs = _verdict_outputs(result.functions[grade_id.removeprefix("test_")])
     out = root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
+
+
+def _verdict_outputs(verdict: FunctionResult) -> list:
+    """A grade cell's outputs as nbgrader reads them: the points as the value, or an error for none."""
+    if verdict.points <= 0:
+        return [nbformat.v4.new_output("error", ename="HiddenChecksFailed", evalue=verdict.message,
+                                       traceback=[f"HiddenChecksFailed: {verdict.message}"])]
+    shown = [nbformat.v4.new_output("stream", name="stdout", text=verdict.message + "\n")] if verdict.message else []
+    return [*shown, nbformat.v4.new_output("execute_result", {"text/plain": repr(verdict.points)})]
 
 
 def _output(event):

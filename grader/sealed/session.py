@@ -52,6 +52,8 @@ class FunctionResult:
     points: float  # sealed score
     message: str = ""  # why points are missing, for the student
     in_kernel: float | None = None  # the score nbgrader's rules give the grade cell as the worker ran it
+    summary: str = ""  # the failed hidden checks (what the grade cell prints)
+    lost: list[str] = field(default_factory=list)  # the points-table items lost (grader/points.py)
 
 
 @dataclass
@@ -179,7 +181,7 @@ class _Run:
                 self.verdicts[fn] = self._check(fn, peer, worker)
             peer.deadline_after(self.assignment.cell_timeout)
             verdict = self.verdicts[fn]
-            return {"passed": verdict.points > 0, "points": verdict.points, "summary": verdict.message}
+            return {"points": verdict.points, "summary": verdict.summary}
         return handler
 
     def _check(self, fn, peer, worker) -> FunctionResult:
@@ -190,9 +192,9 @@ class _Run:
         self.lost_in_check = bool(submission.lost)
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
-        if report.passed:
-            return FunctionResult(float(POINTS[fn]))
-        return FunctionResult(0.0, f"`{fn}` failed hidden checks:\n{report.summary()}")
+        summary = report.summary()
+        return FunctionResult(report.score, f"`{fn}` lost points in hidden checks:\n{summary}" if summary else "",
+                              summary=summary, lost=report.lost)
 
     def _after_loss(self, err):
         """The worker hung or died outside a check: skip that cell next time, as a timed-out cell is."""

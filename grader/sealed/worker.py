@@ -14,12 +14,9 @@ import types
 
 from grader.sealed import sandbox
 from grader.sealed.wire import Peer, PeerGone, recv_frame, send_frame
+from grader.verdict import HiddenChecksFailed, show_verdict
 
 MAX_CELL_OUTPUT = 64 * 1024  # characters of stdout/stderr kept per cell
-
-
-class HiddenChecksFailed(AssertionError):
-    """Some hidden check of a function failed (what the hidden cell raises, as in the notebook)."""
 
 
 class _Stream(io.TextIOBase):
@@ -55,9 +52,7 @@ class Notebook:
     def award(self, function, namespace=None):
         """The hidden cell's call: the grader runs the checks through this worker and says the verdict."""
         verdict = self.peer.request({"op": "grade", "function": str(function)})
-        if not verdict["passed"]:
-            raise HiddenChecksFailed(verdict["summary"])
-        return float(verdict["points"])
+        return show_verdict(str(function), float(verdict["points"]), str(verdict["summary"]))
 
     def run(self, message):
         """Run the cells in order (skipping some); return each cell's events."""

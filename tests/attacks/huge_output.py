@@ -1,5 +1,5 @@
 """A cell prints 50 MB; mse itself is correct and keeps its points."""
-TARGET, EXPECT = "mse", {"mse": 2}
+TARGET, EXPECT = "mse", {}  # nothing lost
 for _ in range(50):
     print("x" * 2**20)
 

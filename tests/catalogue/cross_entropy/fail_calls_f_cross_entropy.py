@@ -1,5 +1,5 @@
 """The forbidden built-in."""
-CAUGHT_BY = "test_cross_entropy_is_written_from_tensor_operations"
+CAUGHT_BY = ("test_cross_entropy_is_written_from_tensor_operations",)
 
 import torch.nn.functional as F
 

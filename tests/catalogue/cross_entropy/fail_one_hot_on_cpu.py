@@ -1,5 +1,5 @@
 """Builds its mask on the CPU."""
-CAUGHT_BY = "test_cross_entropy_returns_0dim_tensor_of_input_dtype_and_device"
+CAUGHT_BY = ("any device",)
 
 def cross_entropy(logits, target):
     log_probs = logits - logits.logsumexp(1, keepdim=True)

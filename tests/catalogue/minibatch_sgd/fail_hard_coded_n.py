@@ -1,5 +1,15 @@
 """randperm(100), the lesson's n."""
-CAUGHT_BY = "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together"
+CAUGHT_BY = (
+    "test_minibatch_batches_have_size_bs_and_a_smaller_last_one",
+    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_minibatch_reshuffles_every_epoch",
+    "test_minibatch_honours_the_generator",
+    "test_minibatch_returns_every_batch_loss_as_a_float",
+    "test_minibatch_passes_a_and_lr_to_update",
+    "test_minibatch_leaves_x_and_y_unchanged",
+    "test_minibatch_sgd_reaches_the_least_squares_fit",
+    "any device",
+)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

@@ -1,5 +1,5 @@
 """randperm without the generator."""
-CAUGHT_BY = "test_minibatch_honours_the_generator"
+CAUGHT_BY = ("test_minibatch_honours_the_generator",)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

@@ -1,5 +1,5 @@
 """Always 0.1."""
-CAUGHT_BY = "test_minibatch_passes_a_and_lr_to_update"
+CAUGHT_BY = ("test_minibatch_passes_a_and_lr_to_update",)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

@@ -1,5 +1,5 @@
 """Shuffles once, before the epochs."""
-CAUGHT_BY = "test_minibatch_reshuffles_every_epoch"
+CAUGHT_BY = ("test_minibatch_reshuffles_every_epoch",)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

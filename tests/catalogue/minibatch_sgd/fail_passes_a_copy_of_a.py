@@ -1,5 +1,8 @@
 """Steps a clone of a."""
-CAUGHT_BY = "test_minibatch_passes_a_and_lr_to_update"
+CAUGHT_BY = (
+    "test_minibatch_passes_a_and_lr_to_update",
+    "test_minibatch_sgd_reaches_the_least_squares_fit",
+)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

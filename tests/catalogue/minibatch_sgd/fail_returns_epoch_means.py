@@ -1,5 +1,5 @@
 """One mean loss per epoch."""
-CAUGHT_BY = "test_minibatch_returns_every_batch_loss_as_a_float"
+CAUGHT_BY = ("test_minibatch_returns_every_batch_loss_as_a_float",)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

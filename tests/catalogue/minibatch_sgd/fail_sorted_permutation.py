@@ -1,5 +1,8 @@
 """Sorts the permutation back."""
-CAUGHT_BY = "test_minibatch_reshuffles_every_epoch"
+CAUGHT_BY = (
+    "test_minibatch_reshuffles_every_epoch",
+    "test_minibatch_honours_the_generator",
+)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

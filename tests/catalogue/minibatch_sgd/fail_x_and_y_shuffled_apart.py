@@ -1,5 +1,8 @@
 """Different permutations for x and y."""
-CAUGHT_BY = "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together"
+CAUGHT_BY = (
+    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_minibatch_sgd_reaches_the_least_squares_fit",
+)
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     losses = []

@@ -1,0 +1,113 @@
+"""The points table: what each hidden check is worth, and how a function's score follows from the checks.
+
+A check's points are earned when all its cpu cases pass. The "any device" points are earned when no cuda
+or meta case failed where the same check passed on the cpu, and some other item was earned: a function
+that works only on the CPU loses exactly those. Failing a REQUIRED check scores the whole function 0:
+partial credit is for a function whose core is right. README.md shows this table; a test keeps them in step.
+"""
+
+import ast
+from pathlib import Path
+
+ANY_DEVICE = "any device"
+
+TABLE = {
+    "mse": {
+        "test_mse_value_matches_reference": 1.5,
+        "test_mse_returns_0dim_tensor_of_input_dtype_and_device": 0.5,
+        "test_mse_gradient_matches_reference": 1.0,
+        "test_mse_leaves_inputs_unchanged": 0.5,
+        ANY_DEVICE: 0.5,
+    },
+    "update": {
+        "test_update_steps_against_the_gradient": 1.5,
+        "test_update_returns_the_loss_before_the_step_with_its_graph": 1.0,
+        "test_update_keeps_a_the_same_leaf_parameter": 0.5,
+        "test_update_zeroes_grad": 1.0,
+        "test_update_second_step_uses_only_its_own_gradient": 0.5,
+        "test_update_leaves_x_and_y_unchanged": 0.5,
+        "test_update_loop_reaches_the_least_squares_fit": 0.5,
+        ANY_DEVICE: 0.5,
+    },
+    "minibatch_sgd": {
+        "test_minibatch_batches_have_size_bs_and_a_smaller_last_one": 1.0,
+        "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together": 1.0,
+        "test_minibatch_reshuffles_every_epoch": 1.0,
+        "test_minibatch_honours_the_generator": 0.5,
+        "test_minibatch_returns_every_batch_loss_as_a_float": 0.5,
+        "test_minibatch_passes_a_and_lr_to_update": 0.5,
+        "test_minibatch_leaves_x_and_y_unchanged": 0.5,
+        "test_minibatch_sgd_reaches_the_least_squares_fit": 0.5,
+        ANY_DEVICE: 0.5,
+    },
+    "cross_entropy": {
+        "test_cross_entropy_value_matches_f_cross_entropy": 1.0,
+        "test_cross_entropy_is_written_from_tensor_operations": 0.5,
+        "test_cross_entropy_is_stable_for_huge_logits": 0.5,
+        "test_cross_entropy_gradient_matches_f_cross_entropy": 0.5,
+        "test_cross_entropy_returns_0dim_tensor_of_input_dtype_and_device": 0.5,
+        "test_cross_entropy_leaves_inputs_unchanged": 0.5,
+        ANY_DEVICE: 0.5,
+    },
+}
+
+REQUIRED = {
+    "test_mse_value_matches_reference",
+    "test_update_steps_against_the_gradient",
+    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_cross_entropy_value_matches_f_cross_entropy",
+    "test_cross_entropy_is_written_from_tensor_operations",
+}
+
+POINTS = {fn: sum(items.values()) for fn, items in TABLE.items()}
+
+
+def lost_items(function: str, results) -> list[str]:
+    """The items of TABLE[function] not earned, in table order. results: runner.CheckResult list."""
+    by_check: dict[str, list] = {}
+    for r in results:
+        if r.check not in TABLE[function]:
+            raise KeyError(f"check {r.check} of {function} is not in the points table")
+        by_check.setdefault(r.check, []).append(r)
+    lost = set()
+    device_ok = True
+    for check in TABLE[function]:
+        cases = by_check.get(check, [])
+        cpu = [r.outcome for r in cases if r.device == "cpu"]
+        if check != ANY_DEVICE and ("failed" in cpu or "passed" not in cpu):
+            lost.add(check)
+        for r in cases:
+            if r.device != "cpu":
+                device_ok &= r.outcome != "failed" or check in lost  # the cpu failure already costs it
+    if not device_ok or lost >= set(TABLE[function]) - {ANY_DEVICE}:
+        lost.add(ANY_DEVICE)
+    return [item for item in TABLE[function] if item in lost]
+
+
+def score(function: str, lost: list[str]) -> float:
+    """The points left after losing `lost`: 0 when a REQUIRED check is among them."""
+    if REQUIRED & set(lost):
+        return 0.0
+    return POINTS[function] - sum(TABLE[function][item] for item in lost)
+
+
+def questions(function: str) -> dict[str, str]:
+    """Each check's question (the English line of its docstring), read from its file without importing it."""
+    tree = ast.parse((Path(__file__).parent / "checks" / f"test_{function}.py").read_text())
+    return {node.name: ast.get_docstring(node).splitlines()[0] for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+
+
+def markdown_table() -> str:
+    """The points table as README.md shows it (`python -m grader points` prints it)."""
+    lines = ["| function | check: the question it answers | points |", "|---|---|---|"]
+    for fn, items in TABLE.items():
+        asked = questions(fn)
+        for item, points in items.items():
+            if item == ANY_DEVICE:
+                name = "any device: no cuda or meta case fails where the cpu case passes"
+            else:
+                name = f"`{item.removeprefix('test_')}`: {asked[item]}"
+            lines.append(f"| `{fn}` | {name}{' **(required)**' if item in REQUIRED else ''} | {points:g} |")
+        lines.append(f"| `{fn}` | **total** | **{POINTS[fn]:g}** |")
+    return "\n".join(lines)
