@@ -4,13 +4,19 @@
 PY := .venv/bin/python
 SETUP := .venv/.installed
 
-.PHONY: grade test clean
+.PHONY: grade test clean system-packages
 
 grade: $(SETUP)
 	$(PY) -m grader demo
 
-test: $(SETUP)
+test: $(SETUP) system-packages
 	$(PY) -m pytest
+
+# What the tests start besides Python: headless Chromium (the grade report's screenshot) and a PostgreSQL
+# server on loopback (the db_url test). Debian packages, installed only when missing.
+system-packages:
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
 
 $(SETUP): requirements.txt pyproject.toml
 	python3 -m venv .venv

@@ -40,11 +40,11 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
     return not mismatches
 
 
-def sealed_grade(root: Path, jobs: int | None, zygote) -> bool:
+def sealed_grade(root: Path, jobs: int | None, scheduler: str | None) -> bool:
     """Grade every submission sealed; print the table, each problem and each suspected tampering."""
     from grader.sealed.pool import grade_course
 
-    results = grade_course(root, jobs, zygote=zygote)
+    results = grade_course(root, jobs, scheduler=scheduler)
     notes = {r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
              for r in results if r.suspected_tampering}
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
@@ -52,8 +52,9 @@ def sealed_grade(root: Path, jobs: int | None, zygote) -> bool:
         for problem in r.problems:
             console.print(f"{r.student}: {problem}", soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
-    console.print(f"graded {len(results)} submissions sealed; scores in gradebook.db, feedback notebooks in "
-                  f"autograded/ ({seconds / max(len(results), 1):.2f} s of grading per submission)")
+    console.print(f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
+                  f"grades.csv and report.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
+                  "per submission)")
     return ok
 
 
@@ -65,18 +66,16 @@ def main(argv=None) -> int:
                              "autograde (in the student's kernel); scores: print the gradebook; "
                              "demo: release, samples, grade; points: print the points table (markdown)")
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
-    parser.add_argument("--jobs", type=int, default=None, help="parallel graders for `grade` (default: cores)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="workers of the local Dask cluster that `grade` starts (default: one per core)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="grade on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of a local one")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "points":
         print(points.markdown_table())
         return 0
     steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
-    zygote = None
-    if "grade" in steps:  # boot the sandbox's zygote now, while the rest imports and releases
-        from grader.sealed.spawn import Zygote
-
-        zygote = Zygote()
     from grader.sealed.pool import NotReleased
 
     try:
@@ -88,7 +87,7 @@ def main(argv=None) -> int:
             names = samples.write_submissions(root)
             console.print(f"wrote {len(names)} sample submissions to submitted/")
         if "grade" in steps:
-            return 0 if sealed_grade(root, args.jobs, zygote) else 1
+            return 0 if sealed_grade(root, args.jobs, args.scheduler) else 1
         if "autograde" in steps:
             with console.status("nbgrader autograde (about 5 s per submission) ..."):
                 ungraded = course.autograde(root)
@@ -101,9 +100,6 @@ def main(argv=None) -> int:
     except (course.NbgraderFailed, samples.BadSample, NotReleased) as err:
         console.print(f"[red]{err}[/]")
         return 2
-    finally:
-        if zygote is not None:
-            zygote.close()
     return 0
 
 

@@ -74,12 +74,26 @@ def autograde(root: Path = ROOT) -> list[str]:
     return failed_students(nbgrader(root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True))
 
 
+def db_url(root: Path = ROOT) -> str:
+    """The gradebook's address: nbgrader_config.py's CourseDirectory.db_url, else SQLite's gradebook.db.
+
+    A relative SQLite path is relative to the course root, as for the nbgrader commands run there.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    url = config.CourseDirectory.get("db_url") or "sqlite:///gradebook.db"
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        url = f"sqlite:///{root.resolve() / url.removeprefix('sqlite:///')}"
+    return url
+
+
 def scores(root: Path = ROOT) -> dict[str, dict[str, float]]:
     """Per student, the score of each contract function, read from the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
     table = {}
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url(root)) as gb:
         for student in sorted(s.id for s in gb.students):
             try:
                 submission = gb.find_submission(ASSIGNMENT, student)

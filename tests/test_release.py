@@ -89,3 +89,9 @@ def test_re_release_after_grading_keeps_release_and_says_why(tmp_path):
     with pytest.raises(course.NbgraderFailed, match="already holds graded submissions"):
         course.release(root)
     assert (root / "release" / "lesson2_sgd" / "lesson2_sgd.ipynb").read_bytes() == released
+
+
+def test_a_relative_sqlite_gradebook_is_found_in_the_course_root(tmp_path):
+    """Does the grader open the course's own gradebook.db, wherever it is run from?"""
+    root = new_course(tmp_path)
+    assert course.db_url(root) == f"sqlite:///{tmp_path.resolve()}/gradebook.db"

@@ -1,12 +1,9 @@
-"""Grade every submission of the course, sealed and in parallel, into nbgrader's gradebook."""
+"""Grade every submission of the course, sealed and in parallel on Dask, into nbgrader's gradebook."""
 
 import dataclasses
 import json
-import multiprocessing
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import nbformat
@@ -14,12 +11,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from rich.progress import Progress
 from sqlalchemy.exc import SAWarning
 
-from grader import ASSIGNMENT, FUNCTIONS
-from grader.course import NOTEBOOK
-from grader.sealed.session import Assignment, FunctionResult, SubmissionResult, grade_submission
-from grader.sealed.spawn import Zygote
-
-_worker_state: dict = {}
+from grader import ASSIGNMENT, report
+from grader.course import NOTEBOOK, db_url
+from grader.sealed.cluster import graded
+from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
 
 
 class NotReleased(RuntimeError):
@@ -34,14 +29,14 @@ def submissions(root: Path) -> dict[str, Path]:
 
 
 def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True,
-                 zygote: Zygote | None = None) -> list[SubmissionResult]:
-    """Grade submitted/*, write scores to gradebook.db and feedback notebooks to autograded/.
+                 scheduler: str | None = None) -> list[SubmissionResult]:
+    """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and report.html to autograded/.
 
-    `zygote`: one the caller started early and will close; else one is started (and closed) here.
+    `scheduler`: the address of a Dask cluster to grade on; else a local cluster of `jobs` workers.
     """
     assignment = Assignment.load(root)
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url) as gb:
+    url = db_url(root)
+    with Gradebook(url) as gb:
         try:
             gb.find_assignment(ASSIGNMENT)
         except MissingEntry:
@@ -49,22 +44,16 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
                 f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first") from None
     todo = submissions(root)
     results = []
-    own_zygote = zygote is None
-    zygote = zygote or Zygote()
-    _warm_up()
-    try:
-        with Gradebook(db_url) as gb, Progress(disable=not show_progress, transient=True) as progress:
-            bar = progress.add_task("grading (sealed)", total=len(todo))
-            for result in _graded(todo, assignment, zygote.address, jobs or os.cpu_count() or 1):
-                record(gb, result)
-                write_feedback_notebook(root, todo[result.student], result, assignment)
-                results.append(result)
-                progress.advance(bar)
-    finally:
-        if own_zygote:
-            zygote.close()
+    with Gradebook(url) as gb, Progress(disable=not show_progress, transient=True) as progress:
+        bar = progress.add_task("grading (sealed)", total=len(todo))
+        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
+            record(gb, result)
+            write_feedback_notebook(root, todo[result.student], result, assignment)
+            results.append(result)
+            progress.advance(bar)
     results.sort(key=lambda r: r.student)
     write_report(root, results)
+    report.write(root / "autograded", results)
     return results
 
 
@@ -78,55 +67,6 @@ def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
     return path
-
-
-def _graded(todo, assignment, address, jobs):
-    """Yield each submission's result as it completes; a crashed grader process costs only a retry."""
-    pending = dict(todo)
-    for _ in range(3):
-        if not pending:
-            return
-        context = multiprocessing.get_context("fork")  # the pool starts with torch already imported
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_init,
-                                 initargs=(assignment, address)) as pool:
-            futures = {pool.submit(_grade_one, student, str(path)): student for student, path in pending.items()}
-            for future in as_completed(futures):
-                student = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    continue  # retried in a fresh pool
-                except Exception as err:
-                    result = _failed(student, f"the grader failed on this submission: {type(err).__name__}: {err}")
-                del pending[student]
-                yield result
-    for student in pending:
-        yield _failed(student, "the grader's process crashed three times on this submission")
-
-
-def _warm_up() -> None:
-    """Pay pytest's start and torch's lazy first uses once here; every forked grader inherits them."""
-    import torch
-
-    import lesson_ref
-    from grader.runner import run_checks
-    from grader.submission import Submission
-
-    torch.set_num_threads(1)  # one thread per grader: no OpenMP pool exists when the pool forks
-    for fn in FUNCTIONS:
-        run_checks(fn, Submission.from_module(lesson_ref))
-
-
-def _init(assignment, address):
-    _worker_state.update(assignment=assignment, address=address)
-
-
-def _grade_one(student, path):
-    return grade_submission(student, Path(path), _worker_state["assignment"], _worker_state["address"])
-
-
-def _failed(student, reason) -> SubmissionResult:
-    return SubmissionResult(student, {fn: FunctionResult(0.0, f"not graded: {reason}") for fn in FUNCTIONS}, [reason])
 
 
 def record(gb: Gradebook, result: SubmissionResult) -> None:

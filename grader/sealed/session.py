@@ -17,6 +17,7 @@ from grader.sealed.spawn import Worker
 from grader.sealed.wire import Peer, PeerGone, PeerTimeout
 
 MAX_WORKER_STARTS = 6
+_RANK = {"skipped": 0, "passed": 1, "failed": 2}
 
 
 @dataclass
@@ -54,6 +55,8 @@ class FunctionResult:
     in_kernel: float | None = None  # the score nbgrader's rules give the grade cell as the worker ran it
     summary: str = ""  # the failed hidden checks (what the grade cell prints)
     lost: list[str] = field(default_factory=list)  # the points-table items lost (grader/points.py)
+    checks: dict[str, str] = field(default_factory=dict)  # check -> "passed", "failed" or "skipped" (all cases)
+    mistakes: dict[str, str] = field(default_factory=dict)  # failed check -> its first message, in English
 
 
 @dataclass
@@ -193,8 +196,14 @@ class _Run:
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
         summary = report.summary()
+        checks, mistakes = {}, {}
+        for r in report.results:  # a check failed if any case failed, passed if any passed and none failed
+            if _RANK[r.outcome] >= _RANK.get(checks.get(r.check, ""), -1):
+                checks[r.check] = r.outcome
+            if r.outcome == "failed" and r.message:
+                mistakes.setdefault(r.check, r.message.splitlines()[0])
         return FunctionResult(report.score, f"`{fn}` lost points in hidden checks:\n{summary}" if summary else "",
-                              summary=summary, lost=report.lost)
+                              summary=summary, lost=report.lost, checks=checks, mistakes=mistakes)
 
     def _after_loss(self, err):
         """The worker hung or died outside a check: skip that cell next time, as a timed-out cell is."""

@@ -41,8 +41,15 @@ def main() -> None:
     listener.listen(64)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
     print(address[1:], flush=True)
+    parent = os.getppid()
+    listener.settimeout(1.0)
     while True:
-        conn, _ = listener.accept()
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            if os.getppid() != parent:
+                sys.exit(0)  # the grader died without closing us (a killed Dask worker): do not linger
+            continue
         with conn:
             message, fds, _, _ = socket.recv_fds(conn, 65536, 1)
             if not message:

@@ -1,0 +1,134 @@
+"""The grade report of a grading run: grades.csv and report.html with matplotlib figures (both generated)."""
+
+import base64
+import csv
+import html
+import io
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from grader import ASSIGNMENT, FUNCTIONS, POINTS  # noqa: E402
+
+# One colour per figure: the report's test finds each figure in a browser screenshot by its colour.
+COLOURS = {"scores": "#1f77b4", "checks": "#2ca02c", "mistakes": "#d62728", "runtime": "#9467bd"}
+MAX_TOTAL = sum(POINTS.values())
+
+
+def write(folder: Path, results) -> tuple[Path, Path]:
+    """autograded/grades.csv and autograded/report.html for `results` (sealed SubmissionResults)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return write_csv(folder / "grades.csv", results), write_html(folder / "report.html", results)
+
+
+def write_csv(path: Path, results) -> Path:
+    """One row per student, one column per function, then score and max_score (nbgrader export's names)."""
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["assignment", "student_id", *FUNCTIONS, "score", "max_score"])
+        for r in sorted(results, key=lambda r: r.student):
+            points = [r.functions[fn].points for fn in FUNCTIONS]
+            out.writerow([ASSIGNMENT, r.student, *(f"{p:g}" for p in points), f"{sum(points):g}", f"{MAX_TOTAL:g}"])
+    return path
+
+
+def check_pass_rates(results) -> dict[str, float]:
+    """check -> the share of submissions where it ran and passed, among those where it ran."""
+    ran, passed = Counter(), Counter()
+    for r in results:
+        for verdict in r.functions.values():
+            for check, outcome in verdict.checks.items():
+                ran[check] += outcome != "skipped"
+                passed[check] += outcome == "passed"
+    return {check: passed[check] / ran[check] for check in ran if ran[check]}
+
+
+def common_mistakes(results, top: int = 10) -> list[tuple[str, int]]:
+    """The most frequent failure messages (English), with how many submissions got each."""
+    return Counter(m for r in results for v in r.functions.values() for m in set(v.mistakes.values())).most_common(top)
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _barh(labels, values, colour, xlabel, xlim=None):
+    fig, ax = plt.subplots(figsize=(9, 0.35 * len(labels) + 1.2), layout="constrained")
+    ax.barh(range(len(labels)), values, color=colour)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel(xlabel)
+    if xlim:
+        ax.set_xlim(*xlim)
+    return fig
+
+
+def figures(results) -> dict[str, tuple[str, str]]:
+    """name -> (title, base64 PNG) for the score histogram, check pass rates, common mistakes and runtimes."""
+    totals = [sum(v.points for v in r.functions.values()) for r in results]
+    fig, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
+    ax.hist(totals, bins=[x / 2 for x in range(0, 2 * int(MAX_TOTAL) + 2)], color=COLOURS["scores"])
+    ax.set_xlabel(f"total score (of {MAX_TOTAL:g})")
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    out = {"scores": ("Score histogram", _png(fig))}
+
+    rates = check_pass_rates(results)
+    out["checks"] = ("Pass rate of every hidden check", _png(_barh(
+        [c.removeprefix("test_") for c in rates], [100 * v for v in rates.values()], COLOURS["checks"],
+        "% of submissions passing", (0, 100))))
+
+    mistakes = common_mistakes(results) or [("(no failed check)", 0)]
+    out["mistakes"] = ("Most common mistakes", _png(_barh(
+        [m if len(m) <= 90 else m[:87] + "..." for m, _ in mistakes], [n for _, n in mistakes], COLOURS["mistakes"],
+        "submissions")))
+
+    fig, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
+    ax.hist([r.seconds for r in results], bins=20, color=COLOURS["runtime"])
+    ax.set_xlabel("seconds of grading per submission")
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    out["runtime"] = ("Runtime per submission", _png(fig))
+    return out
+
+
+def write_html(path: Path, results) -> Path:
+    """A self-contained page: the figures (inline PNG) and one row per student."""
+    totals = [sum(v.points for v in r.functions.values()) for r in results]
+    stats = (f"{len(results)} submissions; mean {statistics.fmean(totals):.2f}, median "
+             f"{statistics.median(totals):g} of {MAX_TOTAL:g}" if results else "no submissions")
+    figs = "\n".join(f'<figure id="{name}"><figcaption>{title}</figcaption>'
+                     f'<img alt="{title}" src="data:image/png;base64,{png}"></figure>'
+                     for name, (title, png) in figures(results).items())
+    head = "".join(f"<th>{h}</th>" for h in ["student", *(f"{fn} /{POINTS[fn]:g}" for fn in FUNCTIONS),
+                                              f"total /{MAX_TOTAL:g}", "seconds", "problems"])
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in [
+            r.student, *(f"{r.functions[fn].points:g}" for fn in FUNCTIONS), f"{t:g}", f"{r.seconds:.2f}",
+            "; ".join(r.problems + [f"tampering suspected: {fn}" for fn in r.suspected_tampering])]) + "</tr>"
+        for r, t in zip(results, totals))
+    path.write_text(f"""<!DOCTYPE html>
+<!-- generated by `python -m grader grade`; rewritten on every run -->
+<html lang="en"><head><meta charset="utf-8"><title>{ASSIGNMENT}: grade report</title>
+<style>body{{font-family:sans-serif;margin:2em}} figure{{margin:1em 0}} figcaption{{font-weight:bold}}
+img{{max-width:100%}} table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:2px 6px}}</style>
+</head><body>
+<h1>{ASSIGNMENT}: grade report</h1>
+<p>{stats}</p>
+{figs}
+<h2>Students</h2>
+<table><tr>{head}</tr>
+{rows}
+</table>
+</body></html>
+""")
+    return path
