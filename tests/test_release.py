@@ -73,6 +73,7 @@ def test_every_stub_has_the_contract_signature_and_raises_not_implemented(releas
             fn(*[None] * len(inspect.signature(fn).parameters))
 
 
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")  # nbgrader's own add_submission
 def test_re_release_after_grading_keeps_release_and_says_why(tmp_path):
     """Changing graded cells after submissions exist: is release/ kept, and does the error say what to do?"""
     from nbgrader.api import Gradebook

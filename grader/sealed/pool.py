@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -47,7 +48,9 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
     with Gradebook(url) as gb, Progress(disable=not show_progress, transient=True) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
         for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
+            started = time.monotonic()
             record(gb, result)
+            result.timings["gradebook write"] = time.monotonic() - started
             write_feedback_notebook(root, todo[result.student], result, assignment)
             results.append(result)
             progress.advance(bar)
@@ -62,7 +65,8 @@ def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     report = {"generated": "by `python -m grader grade`; rewritten on every run", "students": {
         r.student: {"functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
                     "problems": r.problems, "suspected_tampering": r.suspected_tampering,
-                    "seconds": round(r.seconds, 3)} for r in results}}
+                    "seconds": round(r.seconds, 3),
+                    "timings": {part: round(t, 4) for part, t in r.timings.items()}} for r in results}}
     path = root / "autograded" / "sealed_report.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(report, indent=1, ensure_ascii=False))

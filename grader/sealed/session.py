@@ -66,6 +66,7 @@ class SubmissionResult:
     problems: list[str] = field(default_factory=list)  # what went wrong beyond failed checks
     outputs: dict[int, list] = field(default_factory=dict)  # cell index -> events, for the feedback notebook
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: worker start, student code, checks, ...
 
     @property
     def suspected_tampering(self) -> list[str]:
@@ -146,7 +147,9 @@ class _Run:
         """One worker: run the cells, grade what is asked and what is left. -> finished."""
         self.lost_in_check = False
         try:
+            started = time.monotonic()
             worker = Worker(self.zygote, self.assignment.limits)
+            self._add_time("worker start", started)
         except Exception as err:
             self.result.problems.append(f"the sandbox could not start: {err}")
             return True
@@ -154,7 +157,10 @@ class _Run:
         peer.extra_handlers.update(cell_start=self._cell_start(peer), grade=self._grade_handler(peer, worker))
         try:
             peer.deadline_after(self.assignment.cell_timeout)
+            started, checks_before = time.monotonic(), self.result.timings.get("checks", 0.0)
             ran = peer.request({"op": "run", "cells": self.cells, "skip": sorted(self.skip)})
+            # the cells' time, less the checks that grade cells ran meanwhile
+            self._add_time("student code", started + self.result.timings.get("checks", 0.0) - checks_before)
             for cell in ran:
                 self.result.outputs[int(cell["index"])] = cell["events"]
             for fn in self.graded:  # grade cells that errored before award(), or were never reached
@@ -190,7 +196,9 @@ class _Run:
     def _check(self, fn, peer, worker) -> FunctionResult:
         self.grading = fn
         submission = SealedSubmission(peer, self.assignment.call_timeout, on_lost=lambda reason: worker.kill())
+        started = time.monotonic()
         report = run_checks(fn, submission)
+        self._add_time("checks", started)
         self.grading = None
         self.lost_in_check = bool(submission.lost)
         if submission.lost:
@@ -204,6 +212,9 @@ class _Run:
                 mistakes.setdefault(r.check, r.message.splitlines()[0])
         return FunctionResult(report.score, f"`{fn}` lost points in hidden checks:\n{summary}" if summary else "",
                               summary=summary, lost=report.lost, checks=checks, mistakes=mistakes)
+
+    def _add_time(self, part: str, since: float):
+        self.result.timings[part] = self.result.timings.get(part, 0.0) + time.monotonic() - since
 
     def _after_loss(self, err):
         """The worker hung or died outside a check: skip that cell next time, as a timed-out cell is."""
