@@ -62,14 +62,14 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
 
 def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     """autograded/sealed_report.json: every verdict, message and problem of the run (generated)."""
-    report = {"generated": "by `python -m grader grade`; rewritten on every run", "students": {
+    data = {"generated": "by `python -m grader grade`; rewritten on every run", "students": {
         r.student: {"functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
                     "problems": r.problems, "suspected_tampering": r.suspected_tampering,
                     "seconds": round(r.seconds, 3),
                     "timings": {part: round(t, 4) for part, t in r.timings.items()}} for r in results}}
     path = root / "autograded" / "sealed_report.json"
     path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
     return path
 
 
