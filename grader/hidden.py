@@ -2,10 +2,10 @@
 
 from grader.runner import run_checks
 from grader.submission import Submission
-from grader.verdict import HiddenChecksFailed, show_verdict  # noqa: F401 (the notebook may name the error)
+from grader.verdict import HiddenChecksFailed, describe, show_verdict  # noqa: F401 (the notebook may name the error)
 
 
 def award(function: str, namespace: dict) -> float:
     """The function's points (grader/points.py) as the cell's value; what cost points is printed."""
     report = run_checks(function, Submission(namespace))
-    return show_verdict(function, report.score, report.summary())
+    return show_verdict(report.score, describe(function, report.score, report.summary()))

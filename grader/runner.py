@@ -51,6 +51,23 @@ class Report:
     def passed(self) -> bool:
         return not self.lost
 
+    def outcomes(self) -> dict[str, str]:
+        """check -> "failed" if any case failed, else "passed" if any passed, else "skipped"."""
+        rank = {"skipped": 0, "passed": 1, "failed": 2}
+        out: dict[str, str] = {}
+        for r in self.results:
+            if rank[r.outcome] >= rank[out.get(r.check, "skipped")]:
+                out[r.check] = r.outcome
+        return out
+
+    def mistakes(self) -> dict[str, str]:
+        """failed check -> the English line of its first failure message."""
+        out: dict[str, str] = {}
+        for r in self.failed:
+            if r.message:
+                out.setdefault(r.check, r.message.splitlines()[0])
+        return out
+
     def summary(self) -> str:
         """Per failing check: its question, the points it costs, the first message, how many cases failed."""
         lost = self.lost

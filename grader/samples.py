@@ -38,34 +38,46 @@ def expected_scores(name: str) -> dict[str, float]:
     failing = [fn for fn in FUNCTIONS if name.startswith(f"fail_{fn}_")]
     if not failing:
         raise BadSample(f"{name}: a sample's name starts with pass_, blank_ or fail_<function>_")
-    fn, caught_by = failing[0], parse_sample(SAMPLES_DIR / f"{name}.py")[2]
+    fn, caught_by = failing[0], tuple(constants(SAMPLES_DIR / f"{name}.py", "CAUGHT_BY").get("CAUGHT_BY", ()))
     if not caught_by or not set(caught_by) <= set(points.TABLE[fn]):
         raise BadSample(f"{name}: CAUGHT_BY must name the items of {fn}'s points table it loses, not {caught_by}")
     return {**full, fn: points.score(fn, list(caught_by))}
 
 
-def parse_sample(path: Path) -> tuple[str, dict[str, str], tuple[str, ...]]:
-    """-> (base, {function: cell source}, CAUGHT_BY) without running the sample's code."""
+def constants(path: Path, *names: str) -> dict:
+    """Those of `names` assigned a literal at a fixture file's top level (`A, B = x, y` too), without running it."""
+    found = {}
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
+            values = node.value.elts if isinstance(node.value, ast.Tuple) and len(targets) > 1 else [node.value]
+            for target, value in zip(targets, values):
+                if isinstance(target, ast.Name) and target.id in names:
+                    found[target.id] = ast.literal_eval(value)
+    return found
+
+
+def parse_sample(path: Path) -> tuple[str, dict[str, str]]:
+    """-> (base, {function: cell source}) without running the sample's code."""
     text = path.read_text()
     tree = ast.parse(text, filename=str(path))
-    base, imports, defs, caught_by = "solution", [], {}, ()
+    imports, defs = [], {}
     for node in tree.body:
         target = [getattr(t, "id", None) for t in node.targets] if isinstance(node, ast.Assign) else None
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             imports.append(ast.get_source_segment(text, node))
         elif isinstance(node, ast.FunctionDef) and node.name in FUNCTIONS:
             defs[node.name] = ast.get_source_segment(text, node)
-        elif target == ["BASE"]:
-            base = ast.literal_eval(node.value)
-        elif target == ["CAUGHT_BY"]:
-            caught_by = tuple(ast.literal_eval(node.value))
+        elif target in (["BASE"], ["CAUGHT_BY"]):
+            continue
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # docstring
             raise BadSample(f"{path.name}:{node.lineno}: only imports, BASE, CAUGHT_BY and contract functions "
                             "belong here")
+    base = constants(path, "BASE").get("BASE", "solution")
     if base not in ("solution", "release"):
         raise BadSample(f"{path.name}: BASE must be 'solution' or 'release', not {base!r}")
     header = "\n".join(imports) + "\n\n" if imports else ""
-    return base, {fn: header + src for fn, src in defs.items()}, caught_by
+    return base, {fn: header + src for fn, src in defs.items()}
 
 
 def solution_sources(source_nb) -> dict[str, str]:
@@ -80,7 +92,7 @@ def solution_sources(source_nb) -> dict[str, str]:
 
 def sample_notebook(path: Path, release_nb, source_nb):
     """The release notebook with the solution cells filled in as the sample says."""
-    base, own, _ = parse_sample(path)
+    base, own = parse_sample(path)
     return filled_notebook(release_nb, {} if base == "release" else solution_sources(source_nb), own)
 
 

@@ -1,6 +1,5 @@
 """Grading accuracy: every correct variant gets full marks, every wrong one loses exactly what it names."""
 
-import ast
 import math
 from pathlib import Path
 
@@ -8,7 +7,7 @@ import pytest
 import torch
 
 import lesson_ref
-from grader import FUNCTIONS, POINTS, points
+from grader import FUNCTIONS, POINTS, points, samples
 from grader.runner import run_checks
 from grader.submission import Submission
 
@@ -18,10 +17,7 @@ ENTRIES = [(fn, path) for fn in FUNCTIONS for path in sorted((CATALOGUE / fn).gl
 
 def caught_by(path: Path) -> tuple[str, ...]:
     """The points-table items a wrong solution loses: the checks that catch it, and "any device"."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "CAUGHT_BY":
-            return tuple(ast.literal_eval(node.value))
-    return ()
+    return tuple(samples.constants(path, "CAUGHT_BY").get("CAUGHT_BY", ()))
 
 
 def submission_with(path: Path) -> Submission:

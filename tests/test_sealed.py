@@ -1,6 +1,5 @@
 """Sealed grading, for real: the CLI grades samples, attacks and broken notebooks in one parallel run."""
 
-import ast
 import json
 import sqlite3
 import subprocess
@@ -27,15 +26,8 @@ BROKEN = {  # student -> (how the notebook is broken, what the run must say)
 
 def attack_settings(name):
     """TARGET, EXPECT, FLAGGED and EXTRA_FILES of an attack file, read without running it."""
-    settings = {"FLAGGED": False, "EXTRA_FILES": {}}
-    for node in ast.parse((ATTACKS / f"{name}.py").read_text()).body:
-        if isinstance(node, ast.Assign):
-            names = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
-            values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
-            for target, value in zip(names, values):
-                if getattr(target, "id", None) in ("TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES"):
-                    settings[target.id] = ast.literal_eval(value)
-    return settings
+    found = samples.constants(ATTACKS / f"{name}.py", "TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES")
+    return {"FLAGGED": False, "EXTRA_FILES": {}, **found}
 
 
 def write_notebook(root, student, nb):

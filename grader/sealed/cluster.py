@@ -20,7 +20,7 @@ from distributed.utils import get_mp_context
 
 from grader import FUNCTIONS
 from grader.course import NOTEBOOK
-from grader.sealed.session import Assignment, FunctionResult, SubmissionResult, grade_submission
+from grader.sealed.session import Assignment, SubmissionResult, grade_submission, not_graded
 from grader.sealed.spawn import Zygote
 
 _grading = threading.Lock()  # the hidden checks run in pytest.main, which is not thread-safe
@@ -69,7 +69,7 @@ def grade_task(student: str, notebook: bytes | None, assignment: Assignment, zyg
 
 
 def failed(student: str, reason: str) -> SubmissionResult:
-    return SubmissionResult(student, {fn: FunctionResult(0.0, f"not graded: {reason}") for fn in FUNCTIONS}, [reason])
+    return SubmissionResult(student, {fn: not_graded(reason) for fn in FUNCTIONS}, [reason])
 
 
 @contextmanager

@@ -15,9 +15,9 @@ from grader.sealed.remote import SealedSubmission
 from grader.sealed.sandbox import Limits
 from grader.sealed.spawn import Worker
 from grader.sealed.wire import Peer, PeerGone, PeerTimeout
+from grader.verdict import describe
 
 MAX_WORKER_STARTS = 6
-_RANK = {"skipped": 0, "passed": 1, "failed": 2}
 
 
 @dataclass
@@ -51,12 +51,15 @@ class FunctionResult:
     """The sealed verdict on one function, and what the notebook itself showed for it."""
 
     points: float  # sealed score
-    message: str = ""  # why points are missing, for the student
+    message: str = ""  # why points are missing, for the student (what the grade cell prints or raises)
     in_kernel: float | None = None  # the score nbgrader's rules give the grade cell as the worker ran it
-    summary: str = ""  # the failed hidden checks (what the grade cell prints)
     lost: list[str] = field(default_factory=list)  # the points-table items lost (grader/points.py)
     checks: dict[str, str] = field(default_factory=dict)  # check -> "passed", "failed" or "skipped" (all cases)
     mistakes: dict[str, str] = field(default_factory=dict)  # failed check -> its first message, in English
+
+
+def not_graded(reason: str) -> FunctionResult:
+    return FunctionResult(0.0, f"not graded: {reason}")
 
 
 @dataclass
@@ -67,6 +70,10 @@ class SubmissionResult:
     outputs: dict[int, list] = field(default_factory=dict)  # cell index -> events, for the feedback notebook
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: worker start, student code, checks, ...
+
+    @property
+    def total(self) -> float:
+        return sum(v.points for v in self.functions.values())
 
     @property
     def suspected_tampering(self) -> list[str]:
@@ -86,7 +93,7 @@ def grade_submission(student: str, path: Path, assignment: Assignment, zygote: s
         cells, graded, ungraded = [], {}, {fn: reason for fn in FUNCTIONS}
     result.problems.extend(dict.fromkeys(ungraded.values()))
     for fn, reason in ungraded.items():
-        result.functions[fn] = FunctionResult(0.0, f"not graded: {reason}")
+        result.functions[fn] = not_graded(reason)
     if graded:
         _Run(assignment, zygote, cells, graded, result).grade()
     result.seconds = time.monotonic() - start
@@ -139,7 +146,7 @@ class _Run:
                 break
         reason = self.result.problems[-1] if self.result.problems else "the notebook never got that far"
         for fn in self.graded:
-            verdict = self.verdicts.get(fn) or FunctionResult(0.0, f"not graded: {reason}")
+            verdict = self.verdicts.get(fn) or not_graded(reason)
             verdict.in_kernel = self._in_kernel_score(fn)
             self.result.functions[fn] = verdict
 
@@ -190,7 +197,7 @@ class _Run:
                 self.verdicts[fn] = self._check(fn, peer, worker)
             peer.deadline_after(self.assignment.cell_timeout)
             verdict = self.verdicts[fn]
-            return {"points": verdict.points, "summary": verdict.summary}
+            return {"points": verdict.points, "message": verdict.message}
         return handler
 
     def _check(self, fn, peer, worker) -> FunctionResult:
@@ -203,15 +210,8 @@ class _Run:
         self.lost_in_check = bool(submission.lost)
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
-        summary = report.summary()
-        checks, mistakes = {}, {}
-        for r in report.results:  # a check failed if any case failed, passed if any passed and none failed
-            if _RANK[r.outcome] >= _RANK.get(checks.get(r.check, ""), -1):
-                checks[r.check] = r.outcome
-            if r.outcome == "failed" and r.message:
-                mistakes.setdefault(r.check, r.message.splitlines()[0])
-        return FunctionResult(report.score, f"`{fn}` lost points in hidden checks:\n{summary}" if summary else "",
-                              summary=summary, lost=report.lost, checks=checks, mistakes=mistakes)
+        return FunctionResult(report.score, describe(fn, report.score, report.summary()), lost=report.lost,
+                              checks=report.outcomes(), mistakes=report.mistakes())
 
     def _add_time(self, part: str, since: float):
         self.result.timings[part] = self.result.timings.get(part, 0.0) + time.monotonic() - since

@@ -52,7 +52,7 @@ class Notebook:
     def award(self, function, namespace=None):
         """The hidden cell's call: the grader runs the checks through this worker and says the verdict."""
         verdict = self.peer.request({"op": "grade", "function": str(function)})
-        return show_verdict(str(function), float(verdict["points"]), str(verdict["summary"]))
+        return show_verdict(float(verdict["points"]), str(verdict["message"]))
 
     def run(self, message):
         """Run the cells in order (skipping some); return each cell's events."""
