@@ -90,13 +90,17 @@ def main():
             seconds, scores, parts[n] = sealed(root, w)
             runs[w] = seconds
             if stock is not None and scores != stock:
-                print(f"N={n}, {w} workers: scores differ from stock nbgrader for "
-                      f"{sorted(s for s in stock if stock[s] != scores.get(s))}")
+                print(
+                    f"N={n}, {w} workers: scores differ from stock nbgrader for "
+                    f"{sorted(s for s in stock if stock[s] != scores.get(s))}"
+                )
         rows.append((n, runs))
         shutil.rmtree(root)
     line = stock_line(stock_s)
-    print(f"{cores} cores; wall-clock seconds and submissions per second, start-up included; "
-          "~ = extrapolated from the measured N")
+    print(
+        f"{cores} cores; wall-clock seconds and submissions per second, start-up included; "
+        "~ = extrapolated from the measured N"
+    )
     header = f"{'N':>5} {'stock s':>9} {'sub/s':>6}"
     for w in workers:
         header += f" | {f'{w} worker' + ('s' if w > 1 else ''):>9} {'sub/s':>6} {'x stock':>7}"
@@ -109,8 +113,10 @@ def main():
             out += f" | {runs[w]:>9.1f} {n / runs[w]:>6.2f} {stock / runs[w]:>6.1f}x"
         print(out)
     n = args.n[-1]
-    print(f"where sealed time goes per submission (N={n}, {workers[-1]} workers, mean seconds): "
-          + ", ".join(f"{p} {t:.3f}" for p, t in parts[n].items()))
+    print(
+        f"where sealed time goes per submission (N={n}, {workers[-1]} workers, mean seconds): "
+        + ", ".join(f"{p} {t:.3f}" for p, t in parts[n].items())
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Prints the CPU time of the hidden checks per function and per submission (cold process vs warm).
 
-    .venv/bin/python benchmarks/hidden_checks.py
+.venv/bin/python benchmarks/hidden_checks.py
 """
 
 import subprocess

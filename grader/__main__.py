@@ -45,31 +45,47 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None) -> bool:
     from grader.sealed.pool import grade_course
 
     results = grade_course(root, jobs, scheduler=scheduler)
-    notes = {r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
-             for r in results if r.suspected_tampering}
+    notes = {
+        r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
+        for r in results
+        if r.suspected_tampering
+    }
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
     for r in results:
         for problem in r.problems:
             console.print(f"{r.student}: {problem}", soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
-    console.print(f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
-                  f"grades.csv and report.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
-                  "per submission)")
+    console.print(
+        f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
+        f"grades.csv and report.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
+        "per submission)"
+    )
     return ok
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
-    parser.add_argument("command", choices=["release", "samples", "grade", "autograde", "scores", "demo", "points"],
-                        help="release: source/ -> release/; samples: samples/ -> submitted/; grade: sealed, "
-                             "parallel grading of submitted/ into the gradebook; autograde: stock nbgrader "
-                             "autograde (in the student's kernel); scores: print the gradebook; "
-                             "demo: release, samples, grade; points: print the points table (markdown)")
+    parser.add_argument(
+        "command",
+        choices=["release", "samples", "grade", "autograde", "scores", "demo", "points"],
+        help="release: source/ -> release/; samples: samples/ -> submitted/; grade: sealed, "
+        "parallel grading of submitted/ into the gradebook; autograde: stock nbgrader "
+        "autograde (in the student's kernel); scores: print the gradebook; "
+        "demo: release, samples, grade; points: print the points table (markdown)",
+    )
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
-    parser.add_argument("--jobs", type=int, default=None,
-                        help="workers of the local Dask cluster that `grade` starts (default: one per core)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="grade on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of a local one")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="workers of the local Dask cluster that `grade` starts (default: one per core)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="grade on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of a local one",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "points":
@@ -93,8 +109,10 @@ def main(argv=None) -> int:
                 ungraded = course.autograde(root)
             console.print("autograded into autograded/, scores in gradebook.db")
             for student in ungraded:
-                console.print(f"[red]{student}: nbgrader could not grade this notebook (not valid JSON, or it "
-                              f"broke nbgrader): scored 0; the others are graded[/]")
+                console.print(
+                    f"[red]{student}: nbgrader could not grade this notebook (not valid JSON, or it "
+                    f"broke nbgrader): scored 0; the others are graded[/]"
+                )
         if "scores" in steps:
             return 0 if print_scores(course.scores(root)) else 1
     except (course.NbgraderFailed, samples.BadSample, NotReleased) as err:

@@ -55,7 +55,8 @@ def release(root: Path = ROOT) -> Path:
                 "The gradebook (gradebook.db) already holds graded submissions of this assignment, and the "
                 "source notebook's grade or solution cells changed since: nbgrader refuses to re-release. Export "
                 "the grades (`nbgrader export`), then move gradebook.db, submitted/ and autograded/ aside and "
-                "release again; release/ is unchanged.") from err
+                "release again; release/ is unchanged."
+            ) from err
         raise
     nb = nbformat.read(path, as_version=4)
     nb.metadata["generated"] = GENERATED_NOTE

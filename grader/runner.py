@@ -125,8 +125,16 @@ class _Collector:
             message = _first_paragraph(crash.message if crash else str(report.longrepr))
         elif report.skipped:
             message = report.longrepr[2]  # (file, line, reason)
-        self.report.results.append(CheckResult(name, self.questions.get(report.nodeid, name), case.rstrip("]"),
-                                               report.outcome, message, self.devices.get(report.nodeid, "cpu")))
+        self.report.results.append(
+            CheckResult(
+                name,
+                self.questions.get(report.nodeid, name),
+                case.rstrip("]"),
+                report.outcome,
+                message,
+                self.devices.get(report.nodeid, "cpu"),
+            )
+        )
 
 
 def _first_paragraph(message: str) -> str:
@@ -141,15 +149,30 @@ def run_checks(function: str, submission: Submission) -> Report:
     args = [
         str(CHECKS_DIR / f"test_{function}.py"),
         "-q",
-        "-p", "no:cacheprovider",
+        "-p",
+        "no:cacheprovider",
         "--disable-plugin-autoload",  # no third-party plugins (anyio and co. come with jupyter)
         "--assert=plain",  # every check writes its own message: no assertion rewriting needed
         "--tb=line",  # only the crash line is read: no full tracebacks to render
         # plugins the checks never use; unraisableexception runs gc.collect() twice a session (~0.1 s each)
-        "-p", "no:unraisableexception", "-p", "no:threadexception", "-p", "no:logging",
-        "-p", "no:doctest", "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:legacypath",
-        "-c", os.devnull,  # ignore any pytest config found near the submission
-        "--rootdir", str(CHECKS_DIR),
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
+        "-p",
+        "no:logging",
+        "-p",
+        "no:doctest",
+        "-p",
+        "no:junitxml",
+        "-p",
+        "no:pastebin",
+        "-p",
+        "no:legacypath",
+        "-c",
+        os.devnull,  # ignore any pytest config found near the submission
+        "--rootdir",
+        str(CHECKS_DIR),
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = pytest.main(args, plugins=[_Collector(submission, report)])

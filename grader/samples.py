@@ -51,7 +51,7 @@ def constants(path: Path, *names: str) -> dict:
         if isinstance(node, ast.Assign):
             targets = node.targets[0].elts if isinstance(node.targets[0], ast.Tuple) else node.targets
             values = node.value.elts if isinstance(node.value, ast.Tuple) and len(targets) > 1 else [node.value]
-            for target, value in zip(targets, values):
+            for target, value in zip(targets, values, strict=False):
                 if isinstance(target, ast.Name) and target.id in names:
                     found[target.id] = ast.literal_eval(value)
     return found
@@ -71,8 +71,9 @@ def parse_sample(path: Path) -> tuple[str, dict[str, str]]:
         elif target in (["BASE"], ["CAUGHT_BY"]):
             continue
         elif not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # docstring
-            raise BadSample(f"{path.name}:{node.lineno}: only imports, BASE, CAUGHT_BY and contract functions "
-                            "belong here")
+            raise BadSample(
+                f"{path.name}:{node.lineno}: only imports, BASE, CAUGHT_BY and contract functions belong here"
+            )
     base = constants(path, "BASE").get("BASE", "solution")
     if base not in ("solution", "release"):
         raise BadSample(f"{path.name}: BASE must be 'solution' or 'release', not {base!r}")
@@ -84,7 +85,8 @@ def solution_sources(source_nb) -> dict[str, str]:
     """The instructor's solution of each function, markers removed (what a perfect student writes)."""
     return {
         cell.metadata["nbgrader"]["grade_id"]: "\n".join(
-            line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS)
+            line for line in cell.source.splitlines() if line.strip() not in SOLUTION_MARKERS
+        )
         for cell in source_nb.cells
         if cell.metadata.get("nbgrader", {}).get("solution")
     }
@@ -125,6 +127,8 @@ def namespace(nb) -> dict:
     cells = [code[0]] + [c for c in code if c.metadata.get("nbgrader", {}).get("solution")]
     scope = {"__name__": "__main__"}
     for cell in cells:
-        exec(compile(cell.source, f"<cell {cell.metadata.get('nbgrader', {}).get('grade_id', 'imports')}>", "exec"),
-             scope)
+        exec(
+            compile(cell.source, f"<cell {cell.metadata.get('nbgrader', {}).get('grade_id', 'imports')}>", "exec"),
+            scope,
+        )
     return scope

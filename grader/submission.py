@@ -25,8 +25,10 @@ class Submission:
             raise AttributeError(name)
         fn = self._namespace.get(name)
         if not callable(fn):
-            raise MissingFunction(f"`{name}` is not defined: run the cell that defines it before this test.\n"
-                                  f"`{name}` 未定义:请先运行定义它的单元格。")
+            raise MissingFunction(
+                f"`{name}` is not defined: run the cell that defines it before this test.\n"
+                f"`{name}` 未定义:请先运行定义它的单元格。"
+            )
         return fn
 
     @contextmanager

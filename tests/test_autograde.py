@@ -5,10 +5,9 @@ import sys
 
 import nbformat
 import pytest
+from conftest import new_course
 
 from grader import POINTS, course, samples
-
-from conftest import new_course
 
 BROKEN = "broken_not_json"
 
@@ -22,13 +21,15 @@ def graded(tmp_path_factory):
     broken.write_text('{"cells": [')
     out = []
     for step in ("release", "samples", "autograde", "scores"):
-        proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(root), step],
-                              capture_output=True, text=True, timeout=600)
+        proc = subprocess.run(
+            [sys.executable, "-m", "grader", "--root", str(root), step], capture_output=True, text=True, timeout=600
+        )
         out.append(proc)
         if proc.returncode:
             break
-    return root, subprocess.CompletedProcess(step, proc.returncode, "".join(p.stdout for p in out),
-                                             "".join(p.stderr for p in out))
+    return root, subprocess.CompletedProcess(
+        step, proc.returncode, "".join(p.stdout for p in out), "".join(p.stderr for p in out)
+    )
 
 
 @pytest.mark.parametrize("name", samples.sample_names())
@@ -88,8 +89,11 @@ def test_partial_credit_is_shown_as_a_number_after_what_cost_points(graded):
     assert [o.output_type for o in cell.outputs] == ["stream", "execute_result"] and cell.outputs[0].name == "stdout"
     printed = cell.outputs[0].text
     assert "The rows came in their original order" in printed and "行按原来的顺序出现" in printed
-    assert float(cell.outputs[1].data["text/plain"]) == samples.expected_scores("fail_minibatch_sgd_no_shuffle")[
-        "minibatch_sgd"] < cell.metadata.nbgrader.points
+    assert (
+        float(cell.outputs[1].data["text/plain"])
+        == samples.expected_scores("fail_minibatch_sgd_no_shuffle")["minibatch_sgd"]
+        < cell.metadata.nbgrader.points
+    )
 
 
 def test_animation_is_not_drawn_while_grading(graded):

@@ -22,8 +22,13 @@ def caught_by(path: Path) -> tuple[str, ...]:
 
 def submission_with(path: Path) -> Submission:
     """The reference functions, with the one in `path` written the student's way."""
-    scope = {"__name__": "__main__", "torch": torch, "nn": torch.nn, "math": math,
-             **{fn: getattr(lesson_ref, fn) for fn in FUNCTIONS}}
+    scope = {
+        "__name__": "__main__",
+        "torch": torch,
+        "nn": torch.nn,
+        "math": math,
+        **{fn: getattr(lesson_ref, fn) for fn in FUNCTIONS},
+    }
     exec(compile(path.read_text(), str(path), "exec"), scope)
     return Submission(scope)
 
@@ -78,8 +83,11 @@ def test_wrong_solution_loses_exactly_the_points_of_the_checks_it_names(verdicts
     assert report.score == points.score(fn, list(caught_by(path)))
 
 
-@pytest.mark.parametrize("fn, path", [(fn, p) for fn, p in WRONG if caught_by(p) == (points.ANY_DEVICE,)],
-                         ids=lambda v: v.stem if isinstance(v, Path) else v)
+@pytest.mark.parametrize(
+    "fn, path",
+    [(fn, p) for fn, p in WRONG if caught_by(p) == (points.ANY_DEVICE,)],
+    ids=lambda v: v.stem if isinstance(v, Path) else v,
+)
 def test_cpu_only_solution_loses_exactly_the_device_points(verdicts, fn, path):
     """Does a solution that works only on the CPU lose the "any device" points and nothing else?"""
     assert verdicts[(fn, path.stem)].score == POINTS[fn] - points.TABLE[fn][points.ANY_DEVICE]
@@ -91,12 +99,24 @@ def twins(report, device):
     for r in report.results:
         key = (r.check, "-".join("*" if part == r.device else part for part in r.case.split("-")))
         by_case.setdefault(key, {})[r.device] = r.outcome
-    return {key: (o["cpu"], o[device]) for key, o in by_case.items()
-            if "cpu" in o and o.get(device) in ("passed", "failed")}
+    return {
+        key: (o["cpu"], o[device]) for key, o in by_case.items() if "cpu" in o and o.get(device) in ("passed", "failed")
+    }
 
 
-@pytest.mark.parametrize("device", ["meta", pytest.param("cuda", marks=pytest.mark.skipif(
-    not torch.cuda.is_available(), reason="no CUDA GPU on this machine: cuda agreement is checked where one exists"))])
+@pytest.mark.parametrize(
+    "device",
+    [
+        "meta",
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(
+                not torch.cuda.is_available(),
+                reason="no CUDA GPU on this machine: cuda agreement is checked where one exists",
+            ),
+        ),
+    ],
+)
 def test_every_check_agrees_across_devices(verdicts, device):
     """Does every check give the same verdict on `device` as on the cpu, except for the device mistakes?
 

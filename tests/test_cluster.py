@@ -7,13 +7,12 @@ import time
 
 import nbformat
 import pytest
+from conftest import new_course
 from distributed import Client, LocalCluster
 from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, course, samples
 from grader.sealed.pool import grade_course
-
-from conftest import new_course
 
 SLOW = "pass_reference_slow"  # a perfect notebook with a 4-second cell: the one whose worker gets killed
 
@@ -28,8 +27,7 @@ def killed_run(tmp_path_factory):
     nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(4)"))
     (root / "submitted" / SLOW / ASSIGNMENT).mkdir(parents=True)
     nbformat.write(nb, root / "submitted" / SLOW / ASSIGNMENT / course.NOTEBOOK)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
         killed = []
         killer = threading.Thread(target=kill_the_worker_grading, args=(client, SLOW, killed), daemon=True)
         killer.start()

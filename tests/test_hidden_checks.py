@@ -15,6 +15,7 @@ def sample_submission(source_nb, release_nb):
     def build(name):
         nb = samples.sample_notebook(samples.SAMPLES_DIR / f"{name}.py", release_nb, source_nb)
         return Submission(samples.namespace(nb))
+
     return build
 
 

@@ -6,17 +6,24 @@ import re
 import subprocess
 
 import pytest
+from conftest import SOURCE
 from nbclient import NotebookClient
 
 from grader import FUNCTIONS, POINTS
 from grader.course import ROOT
 
-from conftest import SOURCE
-
 CJK = re.compile(r"[\u4e00-\u9fff]")
-SEED_ORDER = ["Linear Regression problem 线性回归问题", "mean squared error", "a = (-1.0,1.0)",
-              "Gradient Descent 梯度下降", "Animate it! 过程动画化", "mini-batches", "Vocab 术语",
-              "cross entropy loss", "Extension: cross-entropy 扩展:交叉熵"]
+SEED_ORDER = [
+    "Linear Regression problem 线性回归问题",
+    "mean squared error",
+    "a = (-1.0,1.0)",
+    "Gradient Descent 梯度下降",
+    "Animate it! 过程动画化",
+    "mini-batches",
+    "Vocab 术语",
+    "cross entropy loss",
+    "Extension: cross-entropy 扩展:交叉熵",
+]
 
 
 def nbgrader_cells(nb, kind):
@@ -67,7 +74,7 @@ def test_lesson_is_bilingual_in_the_seed_order(source_nb):
     assert all(CJK.search(text) and re.search(r"[A-Za-z]{4}", text) for text in markdown)
     text = "\n".join(markdown)
     positions = [text.find(heading) for heading in SEED_ORDER]
-    assert -1 not in positions and positions == sorted(positions), dict(zip(SEED_ORDER, positions))
+    assert -1 not in positions and positions == sorted(positions), dict(zip(SEED_ORDER, positions, strict=False))
 
 
 def test_lesson_uses_the_english_originals_fixes(source_nb):

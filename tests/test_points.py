@@ -30,8 +30,12 @@ OTHERS = ["test_mse_gradient_matches_reference", "test_mse_leaves_inputs_unchang
 
 
 def all_pass():
-    return [result(VALUE, "passed"), result(SHAPE, "passed"), result(SHAPE, "passed", "meta"),
-            *(result(c, "passed") for c in OTHERS)]
+    return [
+        result(VALUE, "passed"),
+        result(SHAPE, "passed"),
+        result(SHAPE, "passed", "meta"),
+        *(result(c, "passed") for c in OTHERS),
+    ]
 
 
 def test_a_failure_only_off_the_cpu_costs_exactly_the_device_points():

@@ -9,11 +9,10 @@ import sys
 import tempfile
 
 import pytest
+from conftest import new_course
 
 from grader import samples
 from grader.course import db_url, scores
-
-from conftest import new_course
 
 
 def free_port() -> int:
@@ -38,8 +37,17 @@ def postgres_url():
         shutil.chown(data, "postgres")
     port = free_port()
     as_postgres(f"{bindir[-1]}/initdb", "-D", data, "-A", "trust", "-U", "postgres")
-    as_postgres(f"{bindir[-1]}/pg_ctl", "-D", data, "-w", "-l", f"{data}/log",
-                "-o", f"-h 127.0.0.1 -p {port} -k {data}", "start")
+    as_postgres(
+        f"{bindir[-1]}/pg_ctl",
+        "-D",
+        data,
+        "-w",
+        "-l",
+        f"{data}/log",
+        "-o",
+        f"-h 127.0.0.1 -p {port} -k {data}",
+        "start",
+    )
     try:
         as_postgres(f"{bindir[-1]}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "gradebook")
         yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/gradebook"
@@ -54,8 +62,12 @@ def test_course_grades_into_postgresql_when_db_url_says_so(postgres_url, tmp_pat
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"\nc.CourseDirectory.db_url = {postgres_url!r}\n")
     assert db_url(root) == postgres_url
-    proc = subprocess.run([sys.executable, "-m", "grader", "--root", str(root), "demo", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "--root", str(root), "demo", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert scores(root) == {name: samples.expected_scores(name) for name in samples.sample_names()}
     assert not (root / "gradebook.db").exists()

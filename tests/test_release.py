@@ -5,11 +5,10 @@ import inspect
 
 import nbformat
 import pytest
+from conftest import RELEASE, new_course
 
 from grader import FUNCTIONS, course
 from grader.samples import SOLUTION_MARKERS, solution_sources
-
-from conftest import RELEASE, new_course
 
 SIGNATURES = {
     "mse": "(y_hat, y)",
@@ -54,14 +53,18 @@ def test_release_has_no_solution_no_hidden_test_and_no_output(release_nb, source
     for function, solution in solution_sources(source_nb).items():
         body = solution.split('"""')[-1].strip()  # the code after the docstring
         assert body not in text, f"the solution of {function} leaked into the release"
-    assert all(not c.get("outputs") and c.get("execution_count") is None
-               for c in release_nb.cells if c.cell_type == "code")
+    assert all(
+        not c.get("outputs") and c.get("execution_count") is None for c in release_nb.cells if c.cell_type == "code"
+    )
 
 
 def test_every_stub_has_the_contract_signature_and_raises_not_implemented(release_nb):
     """Does each student stub keep its signature and docstring and raise NotImplementedError?"""
-    stubs = {c.metadata["nbgrader"]["grade_id"]: c.source for c in release_nb.cells
-             if c.metadata.get("nbgrader", {}).get("solution")}
+    stubs = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in release_nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     assert sorted(stubs) == sorted(FUNCTIONS)
     for name, source in stubs.items():
         scope = {}

@@ -20,8 +20,10 @@ def submission(student, mse_ok, seconds):
     """A sealed result: full marks but for mse, which fails its value check when not mse_ok."""
     functions = {fn: FunctionResult(float(POINTS[fn]), checks={f"test_{fn}_x": "passed"}) for fn in FUNCTIONS}
     functions["mse"] = FunctionResult(
-        float(POINTS["mse"]) if mse_ok else 0.0, checks={MSE_VALUE: "passed" if mse_ok else "failed"},
-        mistakes={} if mse_ok else {MSE_VALUE: SUM_MISTAKE})
+        float(POINTS["mse"]) if mse_ok else 0.0,
+        checks={MSE_VALUE: "passed" if mse_ok else "failed"},
+        mistakes={} if mse_ok else {MSE_VALUE: SUM_MISTAKE},
+    )
     return SubmissionResult(student, functions, seconds=seconds)
 
 
@@ -56,9 +58,21 @@ def test_report_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Chromium is missing: `make test` installs it (apt-get install chromium)"
     shot = tmp_path / "report.png"
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                    "--window-size=1000,2600", f"--screenshot={shot}", page.as_uri()],
-                   capture_output=True, timeout=120, check=True)
+    subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=1000,2600",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
     pixels = matplotlib.image.imread(shot)[..., :3]
     rows = {}
     for name, colour in report.COLOURS.items():  # each figure's bars are drawn in its own colour

@@ -39,8 +39,8 @@ def zygote():
     z.close()
 
 
-def run_cells(zygote, cells, limits=Limits(memory_bytes=2**30)):
-    worker = Worker(zygote.address, limits)
+def run_cells(zygote, cells, limits=None):
+    worker = Worker(zygote.address, limits or Limits(memory_bytes=2**30))
     try:
         peer = Peer(worker.sock, side=1, resolve=None)
         peer.extra_handlers["cell_start"] = lambda message: None
@@ -56,24 +56,38 @@ def test_worker_is_denied(zygote, probe):
     """Is the sandboxed worker stopped from doing this?"""
     (events,) = run_cells(zygote, [DENIED[probe]])
     errors = [e for e in events if e[0] == "error"]
-    assert errors and errors[0][1] in ("PermissionError", "ModuleNotFoundError", "ImportError", "RuntimeError",
-                                       "MemoryError", "OSError"), events
+    assert errors and errors[0][1] in (
+        "PermissionError",
+        "ModuleNotFoundError",
+        "ImportError",
+        "RuntimeError",
+        "MemoryError",
+        "OSError",
+    ), events
 
 
 def test_worker_can_compute_plot_and_use_its_own_folder(zygote):
     """Can student code still train with torch, draw with matplotlib and write its own files?"""
-    events = run_cells(zygote, [
-        "import torch, matplotlib.pyplot as plt\na = torch.nn.Parameter(torch.ones(2))\n"
-        "((torch.randn(50, 2) @ a) ** 2).mean().backward()\nplt.plot([1, 2]); plt.savefig('plot.png')\n"
-        "open('notes.txt', 'w').write('ok')\nopen('notes.txt').read()",
-    ])
+    events = run_cells(
+        zygote,
+        [
+            "import torch, matplotlib.pyplot as plt\na = torch.nn.Parameter(torch.ones(2))\n"
+            "((torch.randn(50, 2) @ a) ** 2).mean().backward()\nplt.plot([1, 2]); plt.savefig('plot.png')\n"
+            "open('notes.txt', 'w').write('ok')\nopen('notes.txt').read()",
+        ],
+    )
     assert events == [[["result", "'ok'"]]]
 
 
 def test_worker_holds_no_reference_or_checks_in_memory(zygote):
     """Is nothing of lesson_ref or the hidden checks loaded in the worker's process?"""
-    (events,) = run_cells(zygote, ["import sys\nsorted(m for m in sys.modules if m.startswith(('lesson_ref', "
-                                   "'grader.checks', 'grader.runner', 'grader.hidden', 'pytest')))"])
+    (events,) = run_cells(
+        zygote,
+        [
+            "import sys\nsorted(m for m in sys.modules if m.startswith(('lesson_ref', "
+            "'grader.checks', 'grader.runner', 'grader.hidden', 'pytest')))"
+        ],
+    )
     assert events == [["result", "['grader.hidden']"]]  # the worker's own stand-in for the hidden cells
 
 

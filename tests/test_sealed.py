@@ -8,10 +8,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import new_course
 
 from grader import FUNCTIONS, POINTS, course, samples
-
-from conftest import new_course
 
 ATTACKS = Path(__file__).parent / "attacks"
 ATTACK_NAMES = sorted(p.stem for p in ATTACKS.glob("*.py"))
@@ -54,8 +53,9 @@ def add_attacks_and_broken(root):
         if how == "deleted":
             nb.cells.remove(next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_update"))
         if how == "duplicated":
-            copy = nbformat.from_dict(json.loads(json.dumps(next(
-                c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_mse"))))
+            copy = nbformat.from_dict(
+                json.loads(json.dumps(next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_mse")))
+            )
             copy.id = "pasted-again"
             nb.cells.append(copy)
         path = write_notebook(root, student, nb)
@@ -66,8 +66,12 @@ def add_attacks_and_broken(root):
 
 
 def grade(root):
-    return subprocess.run([sys.executable, "-m", "grader", "--root", str(root), "grade", "--jobs", "2"],
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "--root", str(root), "grade", "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 @pytest.fixture(scope="module")

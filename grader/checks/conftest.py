@@ -17,8 +17,14 @@ def student(request) -> Submission:
 DEVICE_MIXUP = ("is not on the expected device", "Expected all tensors to be on the same device")
 # what torch says when code needs values a meta tensor does not have (.item(), .tolist(), nonzero, ...);
 # `.cpu()` says the same as `.tolist()`, so a device move is judged on a real GPU, not here
-META_HAS_NO_DATA = ("no data", "cannot be called on meta tensors", "'meta' backend", "with meta tensors",
-                    "register_meta", "meta kernel")
+META_HAS_NO_DATA = (
+    "no data",
+    "cannot be called on meta tensors",
+    "'meta' backend",
+    "with meta tensors",
+    "register_meta",
+    "meta kernel",
+)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -32,11 +38,14 @@ def pytest_pyfunc_call(pyfuncitem):
         return (yield)
     except (RuntimeError, NotImplementedError) as err:
         if any(text in str(err) for text in DEVICE_MIXUP):
-            raise AssertionError(Say(
-                "Your code made a tensor on a fixed device (the CPU) and mixed it with inputs on another device. "
-                "Create new tensors on the inputs' device: device=x.device, torch.zeros_like(...), ...",
-                "你的代码在固定设备(CPU)上创建了张量,又和另一设备上的输入混用。"
-                "请在输入所在的设备上创建新张量:device=x.device、torch.zeros_like(...) 等。")) from None
+            raise AssertionError(
+                Say(
+                    "Your code made a tensor on a fixed device (the CPU) and mixed it with inputs on another device. "
+                    "Create new tensors on the inputs' device: device=x.device, torch.zeros_like(...), ...",
+                    "你的代码在固定设备(CPU)上创建了张量,又和另一设备上的输入混用。"
+                    "请在输入所在的设备上创建新张量:device=x.device、torch.zeros_like(...) 等。",
+                )
+            ) from None
         params = getattr(pyfuncitem, "callspec", None)
         if params is not None and params.params.get("device") == "meta":
             if any(text in str(err).lower() for text in META_HAS_NO_DATA):

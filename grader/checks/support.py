@@ -61,26 +61,44 @@ def as_value(got, like: torch.Tensor):
     try:
         return torch.as_tensor(got).detach().to(like.device, like.dtype)
     except (TypeError, RuntimeError, ValueError):
-        raise AssertionError(Say(f"The result is a {type(got).__name__}, not a number or a tensor.",
-                                 f"返回值是 {type(got).__name__},不是数字或张量。")) from None
+        raise AssertionError(
+            Say(
+                f"The result is a {type(got).__name__}, not a number or a tensor.",
+                f"返回值是 {type(got).__name__},不是数字或张量。",
+            )
+        ) from None
 
 
 def ratio_hint(got: torch.Tensor, expected: torch.Tensor, n: int) -> Say:
     """Name the usual mistake behind a wrong loss value, from the ratio got / expected (n stays hidden)."""
     if got.shape != expected.shape:
-        return Say(f"Your result has shape {tuple(got.shape)}, not a 0-dim tensor: "
-                   "check for (n,1)-vs-(n,) broadcasting.",
-                   f"你的结果形状是 {tuple(got.shape)},不是 0 维张量:检查 (n,1) 与 (n,) 的广播。")
+        return Say(
+            f"Your result has shape {tuple(got.shape)}, not a 0-dim tensor: check for (n,1)-vs-(n,) broadcasting.",
+            f"你的结果形状是 {tuple(got.shape)},不是 0 维张量:检查 (n,1) 与 (n,) 的广播。",
+        )
     if expected.item() == 0 or not torch.isfinite(got):
         return NO_HINT
     ratio = (got / expected).item()
-    hints = [(0.5, Say("It is half the expected value: did you halve it?", "它是期望值的一半:你是否除以了 2?")),
-             (2.0, Say("It is twice the expected value: did you double it?", "它是期望值的两倍:你是否乘以了 2?"))]
+    hints = [
+        (0.5, Say("It is half the expected value: did you halve it?", "它是期望值的一半:你是否除以了 2?")),
+        (2.0, Say("It is twice the expected value: did you double it?", "它是期望值的两倍:你是否乘以了 2?")),
+    ]
     if n > 2:
-        hints += [(n, Say("It is n times the expected value: did you sum instead of taking the mean?",
-                          "它是期望值的 n 倍:你是否求和而没有取平均?")),
-                  (1 / n, Say("It is 1/n of the expected value: did you divide by n twice?",
-                              "它是期望值的 1/n:你是否除了两次 n?"))]
+        hints += [
+            (
+                n,
+                Say(
+                    "It is n times the expected value: did you sum instead of taking the mean?",
+                    "它是期望值的 n 倍:你是否求和而没有取平均?",
+                ),
+            ),
+            (
+                1 / n,
+                Say(
+                    "It is 1/n of the expected value: did you divide by n twice?", "它是期望值的 1/n:你是否除了两次 n?"
+                ),
+            ),
+        ]
     return next((hint for factor, hint in hints if math.isclose(ratio, factor, rel_tol=1e-3)), NO_HINT)
 
 
@@ -95,15 +113,22 @@ def assert_value(got, expected, what: Say, hint: Say = NO_HINT, **tol):
 def assert_0dim_like(got, dtype, device, name: str):
     """A loss must be a 0-dim tensor of the inputs' dtype on the inputs' device."""
     kind = type(got).__name__
-    assert isinstance(got, torch.Tensor), Say(f"{name} returned a {kind}; return a tensor (no .item()).",
-                                              f"{name} 返回了 {kind};请返回张量(不要用 .item())。")
+    assert isinstance(got, torch.Tensor), Say(
+        f"{name} returned a {kind}; return a tensor (no .item()).", f"{name} 返回了 {kind};请返回张量(不要用 .item())。"
+    )
     shape = tuple(got.shape)
-    assert got.shape == (), Say(f"{name} returned shape {shape}; a mean over the batch is 0-dim.",
-                                f"{name} 返回的形状是 {shape};对批次取平均的结果应是 0 维。")
-    assert got.dtype == dtype, Say(f"{name} returned {got.dtype} for {dtype} inputs: do not hard-code a dtype.",
-                                   f"输入为 {dtype} 时 {name} 返回了 {got.dtype}:不要写死 dtype。")
-    assert got.device.type == device, Say(f"{name} returned a tensor on {got.device} for inputs on {device}.",
-                                          f"输入在 {device} 上,{name} 却返回了 {got.device} 上的张量。")
+    assert got.shape == (), Say(
+        f"{name} returned shape {shape}; a mean over the batch is 0-dim.",
+        f"{name} 返回的形状是 {shape};对批次取平均的结果应是 0 维。",
+    )
+    assert got.dtype == dtype, Say(
+        f"{name} returned {got.dtype} for {dtype} inputs: do not hard-code a dtype.",
+        f"输入为 {dtype} 时 {name} 返回了 {got.dtype}:不要写死 dtype。",
+    )
+    assert got.device.type == device, Say(
+        f"{name} returned a tensor on {got.device} for inputs on {device}.",
+        f"输入在 {device} 上,{name} 却返回了 {got.device} 上的张量。",
+    )
 
 
 def loss_grads(fn, name: str, *inputs, wrt: int):
@@ -112,7 +137,8 @@ def loss_grads(fn, name: str, *inputs, wrt: int):
     loss = fn(*inputs)
     assert isinstance(loss, torch.Tensor) and loss.requires_grad, Say(
         f"{name}'s result does not require grad: do not use .item(), float() or .detach() inside {name}.",
-        f"{name} 的结果不需要梯度(计算图断了):{name} 里不要用 .item()、float() 或 .detach()。")
+        f"{name} 的结果不需要梯度(计算图断了):{name} 里不要用 .item()、float() 或 .detach()。",
+    )
     return torch.autograd.grad(loss, inputs[:wrt])
 
 
@@ -126,8 +152,14 @@ class RecordingUpdate:
 
     def __call__(self, x, y, a, lr):
         on_meta = x.device.type == "meta"
-        self.calls.append((x.detach() if on_meta else x.detach().cpu().clone(),
-                           y.detach() if on_meta else y.detach().cpu().clone(), a, lr))
+        self.calls.append(
+            (
+                x.detach() if on_meta else x.detach().cpu().clone(),
+                y.detach() if on_meta else y.detach().cpu().clone(),
+                a,
+                lr,
+            )
+        )
         if self.step and not on_meta:
             loss = lesson_ref.update(x, y, a, lr)
         else:
@@ -143,7 +175,7 @@ class RecordingUpdate:
 def epochs_of(calls, n, bs, epochs):
     """Split recorded calls into epochs of ceil(n / bs) calls each."""
     per = math.ceil(n / bs)
-    return [calls[i * per:(i + 1) * per] for i in range(epochs)]
+    return [calls[i * per : (i + 1) * per] for i in range(epochs)]
 
 
 def id_line(n, device, dtype=torch.float64):
@@ -153,5 +185,11 @@ def id_line(n, device, dtype=torch.float64):
     return x.to(device), (1000 + i).to(device)
 
 
-FORBIDDEN_OPS = {"_log_softmax", "log_softmax", "nll_loss_forward", "nll_loss2d_forward", "nll_loss_nd",
-                 "cross_entropy_loss"}
+FORBIDDEN_OPS = {
+    "_log_softmax",
+    "log_softmax",
+    "nll_loss_forward",
+    "nll_loss2d_forward",
+    "nll_loss_nd",
+    "cross_entropy_loss",
+}

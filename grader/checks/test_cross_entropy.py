@@ -4,8 +4,20 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, FORBIDDEN_OPS, OpTracer, Say, as_value,
-                                   assert_0dim_like, assert_value, gen, loss_grads, ratio_hint)
+from grader.checks.support import (
+    ALL_DEVICES,
+    COMPUTE_DEVICES,
+    DTYPES,
+    FORBIDDEN_OPS,
+    OpTracer,
+    Say,
+    as_value,
+    assert_0dim_like,
+    assert_value,
+    gen,
+    loss_grads,
+    ratio_hint,
+)
 
 SHAPES = [(1, 2), (9, 3), (64, 10)]  # (n, k)
 
@@ -65,7 +77,8 @@ def test_cross_entropy_is_stable_for_huge_logits(student, device, dtype, sign):
     assert torch.isfinite(got).all(), Say(
         "cross_entropy gave inf or nan for logits of magnitude 1e4: subtract the row maximum before exp "
         "(the log-sum-exp trick).",
-        "logits 量级为 1e4 时 cross_entropy 得到了 inf 或 nan:求 exp 之前先减去每行的最大值(log-sum-exp 技巧)。")
+        "logits 量级为 1e4 时 cross_entropy 得到了 inf 或 nan:求 exp 之前先减去每行的最大值(log-sum-exp 技巧)。",
+    )
     assert_value(got, expected, Say("The cross-entropy value for huge logits", "极大 logits 下的交叉熵值"))
 
 
@@ -77,10 +90,12 @@ def test_cross_entropy_is_written_from_tensor_operations(student, device):
     with OpTracer() as tracer:
         student.cross_entropy(logits.to(device), target.to(device))
     used = sorted(tracer.ops & FORBIDDEN_OPS)
-    assert not used, Say(f"cross_entropy used {', '.join(used)}: write it from exp, log, sum/logsumexp and "
-                         "indexing, not cross_entropy, log_softmax, nll_loss or CrossEntropyLoss.",
-                         f"cross_entropy 用到了 {', '.join(used)}:请用 exp、log、sum/logsumexp 和索引来写,"
-                         "不要用 cross_entropy、log_softmax、nll_loss 或 CrossEntropyLoss。")
+    assert not used, Say(
+        f"cross_entropy used {', '.join(used)}: write it from exp, log, sum/logsumexp and "
+        "indexing, not cross_entropy, log_softmax, nll_loss or CrossEntropyLoss.",
+        f"cross_entropy 用到了 {', '.join(used)}:请用 exp、log、sum/logsumexp 和索引来写,"
+        "不要用 cross_entropy、log_softmax、nll_loss 或 CrossEntropyLoss。",
+    )
 
 
 def test_cross_entropy_leaves_inputs_unchanged(student):
@@ -91,4 +106,5 @@ def test_cross_entropy_leaves_inputs_unchanged(student):
     student.cross_entropy(logits, target)
     assert torch.equal(logits, before[0]) and torch.equal(target, before[1]), Say(
         "cross_entropy modified its inputs in place (e.g. logits -= max): work on a new tensor.",
-        "cross_entropy 原地修改了输入(例如 logits -= max):请在新张量上计算。")
+        "cross_entropy 原地修改了输入(例如 logits -= max):请在新张量上计算。",
+    )

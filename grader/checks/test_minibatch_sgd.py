@@ -9,8 +9,18 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, RecordingUpdate, Say, assert_value, epochs_of,
-                                   gen, hidden_line, id_line, start_params)
+from grader.checks.support import (
+    ALL_DEVICES,
+    COMPUTE_DEVICES,
+    RecordingUpdate,
+    Say,
+    assert_value,
+    epochs_of,
+    gen,
+    hidden_line,
+    id_line,
+    start_params,
+)
 
 SHAPES = [(10, 3), (12, 4), (5, 8), (7, 1)]  # (n, bs): a partial last batch, exact fit, bs > n, bs = 1
 
@@ -20,8 +30,10 @@ def run(student, x, y, a, *, lr=0.1, bs, epochs, generator=None, step=False):
     recorder = RecordingUpdate(step=step)
     with student.patched("minibatch_sgd", update=recorder):
         losses = student.minibatch_sgd(x, y, a, lr, bs, epochs, generator=generator)
-    assert recorder.calls, Say("minibatch_sgd never called update(x[idx], y[idx], a, lr).",
-                               "minibatch_sgd 从未调用 update(x[idx], y[idx], a, lr)。")
+    assert recorder.calls, Say(
+        "minibatch_sgd never called update(x[idx], y[idx], a, lr).",
+        "minibatch_sgd 从未调用 update(x[idx], y[idx], a, lr)。",
+    )
     return losses, recorder
 
 
@@ -40,24 +52,30 @@ def test_minibatch_batches_have_size_bs_and_a_smaller_last_one(student, device, 
     """Does each epoch call update on batches of bs rows, the last one holding the rest?
     每个 epoch 是否按每批 bs 行调用 update,最后一批装下剩余的行?"""
     x, y = id_line(n, device)
-    _, recorder = run(student, x, y, start_params(torch.float64, device), bs=bs, epochs=2,
-                      generator=device_generator(device, 0))
+    _, recorder = run(
+        student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=device_generator(device, 0)
+    )
     one_epoch = [bs] * (n // bs) + ([n % bs] if n % bs else [])
     expected = one_epoch * 2
     got = recorder.batch_sizes()
     if got == expected[: len(got)] and len(got) < len(expected) and n % bs:
-        raise AssertionError(Say("The last, smaller batch of each epoch was dropped: keep it.",
-                                 "每个 epoch 最后那个较小的批次被丢掉了:请保留它。"))
+        raise AssertionError(
+            Say(
+                "The last, smaller batch of each epoch was dropped: keep it.",
+                "每个 epoch 最后那个较小的批次被丢掉了:请保留它。",
+            )
+        )
     assert got == expected, Say(
         "The batch sizes were wrong: each epoch needs ceil(n / bs) batches of bs rows, the last one smaller "
         "when bs does not divide n, and one call of update per batch.",
-        "批次大小不对:每个 epoch 应有 ceil(n / bs) 个批次,每批 bs 行(bs 不整除 n 时最后一批较小),"
-        "每批调用一次 update。")
+        "批次大小不对:每个 epoch 应有 ceil(n / bs) 个批次,每批 bs 行(bs 不整除 n 时最后一批较小),每批调用一次 update。",
+    )
     for xb, yb, *_ in recorder.calls:
         assert xb.device.type == device and yb.device.type == device, Say(
             f"update got a batch on {xb.device}, but the data is on {device}: index with a permutation made "
             "on x.device.",
-            f"数据在 {device} 上,update 收到的批次却在 {xb.device} 上:请用在 x.device 上生成的排列做索引。")
+            f"数据在 {device} 上,update 收到的批次却在 {xb.device} 上:请用在 x.device 上生成的排列做索引。",
+        )
 
 
 @pytest.mark.parametrize("n, bs", SHAPES)
@@ -69,11 +87,13 @@ def test_minibatch_uses_every_row_once_per_epoch_x_and_y_together(student, n, bs
     ids = row_ids(recorder)
     assert all(from_x == from_y for from_x, from_y in ids), Say(
         "A batch of x and its batch of y came from different rows: index x and y with the same idx.",
-        "x 的批次和对应的 y 批次来自不同的行:请用同一个 idx 索引 x 和 y。")
+        "x 的批次和对应的 y 批次来自不同的行:请用同一个 idx 索引 x 和 y。",
+    )
     for e, epoch in enumerate(epochs_of(ids, n, bs, 3)):
         rows = sorted(i for from_x, _ in epoch for i in from_x)
-        assert rows == list(range(n)), Say(f"Epoch {e + 1} did not use every row exactly once.",
-                                           f"第 {e + 1} 个 epoch 没有恰好用到每行一次。")
+        assert rows == list(range(n)), Say(
+            f"Epoch {e + 1} did not use every row exactly once.", f"第 {e + 1} 个 epoch 没有恰好用到每行一次。"
+        )
 
 
 def test_minibatch_reshuffles_every_epoch(student):
@@ -83,11 +103,14 @@ def test_minibatch_reshuffles_every_epoch(student):
     x, y = id_line(n, "cpu")
     _, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=3, generator=gen(2))
     orders = [[i for from_x, _ in epoch for i in from_x] for epoch in epochs_of(row_ids(recorder), n, bs, 3)]
-    assert orders[0] != list(range(n)), Say("The rows came in their original order: shuffle them (torch.randperm).",
-                                            "行按原来的顺序出现:请打乱它们(torch.randperm)。")
+    assert orders[0] != list(range(n)), Say(
+        "The rows came in their original order: shuffle them (torch.randperm).",
+        "行按原来的顺序出现:请打乱它们(torch.randperm)。",
+    )
     assert len({tuple(o) for o in orders}) == 3, Say(
         "Epochs repeated the same order: draw a fresh permutation each epoch.",
-        "各个 epoch 重复了同一个顺序:每个 epoch 都要重新生成排列。")
+        "各个 epoch 重复了同一个顺序:每个 epoch 都要重新生成排列。",
+    )
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
@@ -99,16 +122,19 @@ def test_minibatch_honours_the_generator(student, device):
 
     def order(seed, global_seed):
         torch.manual_seed(global_seed)  # a run that ignores `generator` follows this instead
-        _, recorder = run(student, x, y, start_params(torch.float64, device), bs=bs, epochs=2,
-                          generator=gen(seed, device))
+        _, recorder = run(
+            student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=gen(seed, device)
+        )
         return row_ids(recorder)
 
     assert order(5, global_seed=1) == order(5, global_seed=2), Say(
         "The same generator seed gave different batches: pass generator= to torch.randperm.",
-        "相同的 generator 种子给出了不同的批次:请把 generator= 传给 torch.randperm。")
+        "相同的 generator 种子给出了不同的批次:请把 generator= 传给 torch.randperm。",
+    )
     assert order(5, global_seed=3) != order(6, global_seed=3), Say(
         "Different generator seeds gave the same batches: use the generator you are given.",
-        "不同的 generator 种子给出了相同的批次:请使用传入的 generator。")
+        "不同的 generator 种子给出了相同的批次:请使用传入的 generator。",
+    )
 
 
 @pytest.mark.parametrize("n, bs, epochs", [(10, 3, 2), (6, 6, 3)])
@@ -116,19 +142,23 @@ def test_minibatch_returns_every_batch_loss_as_a_float(student, n, bs, epochs):
     """Does minibatch_sgd return, in order, the loss of every batch as a Python float?
     minibatch_sgd 是否按顺序以 Python float 返回每个批次的损失?"""
     x, y = id_line(n, "cpu")
-    losses, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=epochs,
-                           generator=gen(3))
+    losses, recorder = run(student, x, y, start_params(torch.float64, "cpu"), bs=bs, epochs=epochs, generator=gen(3))
     kind = type(losses).__name__
-    assert isinstance(losses, list), Say(f"minibatch_sgd returned a {kind}, not a list.",
-                                         f"minibatch_sgd 返回了 {kind},不是 list。")
+    assert isinstance(losses, list), Say(
+        f"minibatch_sgd returned a {kind}, not a list.", f"minibatch_sgd 返回了 {kind},不是 list。"
+    )
     assert len(losses) == epochs * math.ceil(n / bs), Say(
         "The list does not hold one loss per batch (epochs * ceil(n / bs) of them).",
-        "列表里不是每个批次一个损失(应有 epochs * ceil(n / bs) 个)。")
+        "列表里不是每个批次一个损失(应有 epochs * ceil(n / bs) 个)。",
+    )
     assert all(type(v) is float for v in losses), Say(
         "The losses must be Python floats: use loss.item() on the loss update returns.",
-        "损失必须是 Python float:对 update 返回的损失用 loss.item()。")
-    assert losses == recorder.returned, Say("The losses are not the values update returned, in the order of the calls.",
-                                            "这些损失不是 update 按调用顺序返回的值。")
+        "损失必须是 Python float:对 update 返回的损失用 loss.item()。",
+    )
+    assert losses == recorder.returned, Say(
+        "The losses are not the values update returned, in the order of the calls.",
+        "这些损失不是 update 按调用顺序返回的值。",
+    )
 
 
 def test_minibatch_passes_a_and_lr_to_update(student):
@@ -137,10 +167,12 @@ def test_minibatch_passes_a_and_lr_to_update(student):
     x, y = id_line(9, "cpu")
     a = start_params(torch.float64, "cpu")
     _, recorder = run(student, x, y, a, lr=0.037, bs=4, epochs=2, generator=gen(4))
-    assert all(call_a is a for *_, call_a, _ in recorder.calls), Say("update was not given the Parameter a itself.",
-                                                                    "传给 update 的不是 Parameter a 本身。")
-    assert all(lr == 0.037 for *_, lr in recorder.calls), Say("update was not given the learning rate lr.",
-                                                              "传给 update 的不是学习率 lr。")
+    assert all(call_a is a for *_, call_a, _ in recorder.calls), Say(
+        "update was not given the Parameter a itself.", "传给 update 的不是 Parameter a 本身。"
+    )
+    assert all(lr == 0.037 for *_, lr in recorder.calls), Say(
+        "update was not given the learning rate lr.", "传给 update 的不是学习率 lr。"
+    )
 
 
 def test_minibatch_leaves_x_and_y_unchanged(student):
@@ -150,7 +182,8 @@ def test_minibatch_leaves_x_and_y_unchanged(student):
     before = x.clone(), y.clone()
     run(student, x, y, start_params(torch.float64, "cpu"), bs=5, epochs=2, generator=gen(5))
     assert torch.equal(x, before[0]) and torch.equal(y, before[1]), Say(
-        "minibatch_sgd modified x or y in place.", "minibatch_sgd 原地修改了 x 或 y。")
+        "minibatch_sgd modified x or y in place.", "minibatch_sgd 原地修改了 x 或 y。"
+    )
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)

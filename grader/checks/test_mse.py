@@ -4,8 +4,18 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, Say, as_value, assert_0dim_like,
-                                   assert_value, gen, loss_grads, ratio_hint)
+from grader.checks.support import (
+    ALL_DEVICES,
+    COMPUTE_DEVICES,
+    DTYPES,
+    Say,
+    as_value,
+    assert_0dim_like,
+    assert_value,
+    gen,
+    loss_grads,
+    ratio_hint,
+)
 
 # (n, scale, offset): other lengths than the lesson's 100, values far from its range
 CASES = [(1, 1.0, 0.0), (13, 1e-3, 0.0), (257, 1e3, -500.0)]
@@ -58,4 +68,5 @@ def test_mse_leaves_inputs_unchanged(student):
     before = y_hat.clone(), y.clone()
     student.mse(y_hat, y)
     assert torch.equal(y_hat, before[0]) and torch.equal(y, before[1]), Say(
-        "mse modified its inputs in place.", "mse 原地修改了它的输入。")
+        "mse modified its inputs in place.", "mse 原地修改了它的输入。"
+    )

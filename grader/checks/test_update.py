@@ -7,8 +7,16 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.support import (ALL_DEVICES, COMPUTE_DEVICES, DTYPES, Say, as_value, assert_value, hidden_line,
-                                   start_params)
+from grader.checks.support import (
+    ALL_DEVICES,
+    COMPUTE_DEVICES,
+    DTYPES,
+    Say,
+    as_value,
+    assert_value,
+    hidden_line,
+    start_params,
+)
 
 
 @pytest.fixture
@@ -37,11 +45,16 @@ def test_update_steps_against_the_gradient(update, device, dtype, lr):
     update(x, y, a, lr)
     assert not torch.equal(a.detach(), before), Say(
         "a did not change: update must change a in place (a -= ... or a.sub_(...)), not rebind a new tensor.",
-        "a 没有变化:update 必须原地修改 a(a -= ... 或 a.sub_(...)),而不是把名字绑定到新张量。")
+        "a 没有变化:update 必须原地修改 a(a -= ... 或 a.sub_(...)),而不是把名字绑定到新张量。",
+    )
     step, expected_step = a.detach() - before, a_expected - before
     if torch.allclose(step, -expected_step):
-        raise AssertionError(Say("a moved up the gradient: the step must be a -= lr * a.grad (wrong sign).",
-                                 "a 沿梯度上升了:应为 a -= lr * a.grad(符号反了)。"))
+        raise AssertionError(
+            Say(
+                "a moved up the gradient: the step must be a -= lr * a.grad (wrong sign).",
+                "a 沿梯度上升了:应为 a -= lr * a.grad(符号反了)。",
+            )
+        )
     assert_value(a.detach(), a_expected, Say("a after one step", "走一步后的 a"))
 
 
@@ -56,16 +69,24 @@ def test_update_returns_the_loss_before_the_step_with_its_graph(update, device, 
     loss = update(x, y, a, 0.1)
     value = as_value(loss, loss_expected)
     if torch.allclose(value, lesson_ref.mse(x @ a.detach(), y)):
-        raise AssertionError(Say("update returned the loss after the step; return the one computed before it.",
-                                 "update 返回的是更新后的损失;请返回更新前计算的那个。"))
+        raise AssertionError(
+            Say(
+                "update returned the loss after the step; return the one computed before it.",
+                "update 返回的是更新后的损失;请返回更新前计算的那个。",
+            )
+        )
     assert_value(value, loss_expected, Say("The returned loss", "返回的损失"))
     kind, shape = type(loss).__name__, tuple(getattr(loss, "shape", ()))
-    assert isinstance(loss, torch.Tensor), Say(f"update returned a {kind}; return the loss tensor.",
-                                               f"update 返回了 {kind};请返回损失张量。")
-    assert loss.shape == (), Say(f"update returned shape {shape}; the loss is 0-dim.",
-                                 f"update 返回的形状是 {shape};损失应是 0 维。")
-    assert loss.grad_fn is not None, Say("The returned loss has no graph: return it without .item() or .detach().",
-                                         "返回的损失没有计算图:不要对它用 .item() 或 .detach()。")
+    assert isinstance(loss, torch.Tensor), Say(
+        f"update returned a {kind}; return the loss tensor.", f"update 返回了 {kind};请返回损失张量。"
+    )
+    assert loss.shape == (), Say(
+        f"update returned shape {shape}; the loss is 0-dim.", f"update 返回的形状是 {shape};损失应是 0 维。"
+    )
+    assert loss.grad_fn is not None, Say(
+        "The returned loss has no graph: return it without .item() or .detach().",
+        "返回的损失没有计算图:不要对它用 .item() 或 .detach()。",
+    )
 
 
 @pytest.mark.parametrize("device", ALL_DEVICES)
@@ -77,7 +98,8 @@ def test_update_keeps_a_the_same_leaf_parameter(update, device):
     update(x.to(device), y.to(device), a, 0.1)
     assert isinstance(a, torch.nn.Parameter) and a.is_leaf and a.requires_grad, Say(
         "a is no longer a leaf Parameter that requires grad: step inside torch.no_grad().",
-        "a 不再是需要梯度的叶子 Parameter:请在 torch.no_grad() 里更新。")
+        "a 不再是需要梯度的叶子 Parameter:请在 torch.no_grad() 里更新。",
+    )
 
 
 @pytest.mark.parametrize("device", ALL_DEVICES)
@@ -92,7 +114,8 @@ def test_update_zeroes_grad(update, device):
             pytest.skip("meta tensors hold no values: whether a.grad is zero is judged on the cpu/cuda cases")
         assert torch.count_nonzero(a.grad) == 0, Say(
             "a.grad was not zeroed after the step: the next step would use the sum of two gradients.",
-            "更新后 a.grad 没有清零:下一步会用到两个梯度之和。")
+            "更新后 a.grad 没有清零:下一步会用到两个梯度之和。",
+        )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -106,9 +129,15 @@ def test_update_second_step_uses_only_its_own_gradient(update, device, dtype):
     for _ in range(2):
         update(x, y, a, 0.05)
         lesson_ref.update(x_ref, y_ref, a_ref, 0.05)
-    assert_value(a.detach(), a_ref.detach(), Say("a after two steps", "走两步后的 a"),
-                 Say("The first step may be right and the second not: is a.grad zeroed after each step?",
-                     "第一步可能对而第二步不对:每步之后 a.grad 清零了吗?"))
+    assert_value(
+        a.detach(),
+        a_ref.detach(),
+        Say("a after two steps", "走两步后的 a"),
+        Say(
+            "The first step may be right and the second not: is a.grad zeroed after each step?",
+            "第一步可能对而第二步不对:每步之后 a.grad 清零了吗?",
+        ),
+    )
 
 
 def test_update_leaves_x_and_y_unchanged(update):
@@ -118,7 +147,8 @@ def test_update_leaves_x_and_y_unchanged(update):
     before = x.clone(), y.clone()
     update(x, y, start_params(torch.float32, "cpu"), 0.1)
     assert torch.equal(x, before[0]) and torch.equal(y, before[1]), Say(
-        "update modified x or y in place.", "update 原地修改了 x 或 y。")
+        "update modified x or y in place.", "update 原地修改了 x 或 y。"
+    )
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)

@@ -82,8 +82,12 @@ def client_for(scheduler: str | None, jobs: int):
     # Local workers fork from a server that imported torch and ran the checks once (grader/sealed/warm.py)
     with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
         get_mp_context().set_forkserver_preload(["grader.sealed.warm"])
-        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                          silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
 
 
@@ -103,8 +107,17 @@ def _graded(todo, assignment, jobs, scheduler, local_zygote):
         [shared] = client.scatter([assignment], broadcast=True)
         address = local_zygote.address if local_zygote else None
         run = uuid.uuid4().hex[:8]
-        futures = {client.submit(grade_task, student, path.read_bytes() if path.is_file() else None, shared,
-                                 address, key=f"grade-{run}-{student}"): student for student, path in todo.items()}
+        futures = {
+            client.submit(
+                grade_task,
+                student,
+                path.read_bytes() if path.is_file() else None,
+                shared,
+                address,
+                key=f"grade-{run}-{student}",
+            ): student
+            for student, path in todo.items()
+        }
         for future in as_completed(futures):
             student = futures[future]
             try:

@@ -25,12 +25,14 @@ class NotReleased(RuntimeError):
 def submissions(root: Path) -> dict[str, Path]:
     """student -> their notebook path, for every folder in submitted/ (the notebook may be missing)."""
     folder = root / "submitted"
-    return {d.name: d / ASSIGNMENT / NOTEBOOK for d in sorted(folder.iterdir()) if d.is_dir()} \
-        if folder.is_dir() else {}
+    return (
+        {d.name: d / ASSIGNMENT / NOTEBOOK for d in sorted(folder.iterdir()) if d.is_dir()} if folder.is_dir() else {}
+    )
 
 
-def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True,
-                 scheduler: str | None = None) -> list[SubmissionResult]:
+def grade_course(
+    root: Path, jobs: int | None = None, show_progress: bool = True, scheduler: str | None = None
+) -> list[SubmissionResult]:
     """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and report.html to autograded/.
 
     `scheduler`: the address of a Dask cluster to grade on; else a local cluster of `jobs` workers.
@@ -42,7 +44,8 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
             gb.find_assignment(ASSIGNMENT)
         except MissingEntry:
             raise NotReleased(
-                f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first") from None
+                f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first"
+            ) from None
     todo = submissions(root)
     results = []
     with Gradebook(url) as gb, Progress(disable=not show_progress, transient=True) as progress:
@@ -62,11 +65,19 @@ def grade_course(root: Path, jobs: int | None = None, show_progress: bool = True
 
 def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     """autograded/sealed_report.json: every verdict, message and problem of the run (generated)."""
-    data = {"generated": "by `python -m grader grade`; rewritten on every run", "students": {
-        r.student: {"functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
-                    "problems": r.problems, "suspected_tampering": r.suspected_tampering,
-                    "seconds": round(r.seconds, 3),
-                    "timings": {part: round(t, 4) for part, t in r.timings.items()}} for r in results}}
+    data = {
+        "generated": "by `python -m grader grade`; rewritten on every run",
+        "students": {
+            r.student: {
+                "functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
+                "problems": r.problems,
+                "suspected_tampering": r.suspected_tampering,
+                "seconds": round(r.seconds, 3),
+                "timings": {part: round(t, 4) for part, t in r.timings.items()},
+            }
+            for r in results
+        },
+    }
     path = root / "autograded" / "sealed_report.json"
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
@@ -114,8 +125,14 @@ def write_feedback_notebook(root: Path, path: Path, result: SubmissionResult, as
 def _verdict_outputs(verdict: FunctionResult) -> list:
     """A grade cell's outputs as nbgrader reads them: the points as the value, or an error for none."""
     if verdict.points <= 0:
-        return [nbformat.v4.new_output("error", ename="HiddenChecksFailed", evalue=verdict.message,
-                                       traceback=[f"HiddenChecksFailed: {verdict.message}"])]
+        return [
+            nbformat.v4.new_output(
+                "error",
+                ename="HiddenChecksFailed",
+                evalue=verdict.message,
+                traceback=[f"HiddenChecksFailed: {verdict.message}"],
+            )
+        ]
     shown = [nbformat.v4.new_output("stream", name="stdout", text=verdict.message + "\n")] if verdict.message else []
     return [*shown, nbformat.v4.new_output("execute_result", {"text/plain": repr(verdict.points)})]
 

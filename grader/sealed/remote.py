@@ -57,8 +57,10 @@ class SealedSubmission:
         except PeerTimeout:
             self._lose(f"your code ran longer than {self.call_timeout:g} s in one call (an endless loop?)")
         except (PeerGone, OSError) as err:
-            self._lose(f"the sandbox process running your code ended during the call ({err}): it exited, "
-                       "crashed, or went over its memory or CPU-time limit")
+            self._lose(
+                f"the sandbox process running your code ended during the call ({err}): it exited, "
+                "crashed, or went over its memory or CPU-time limit"
+            )
 
     def _lose(self, reason):
         self.lost = reason
@@ -76,7 +78,8 @@ class RemoteFunction:
         tracers = [m for m in _get_current_dispatch_mode_stack() if isinstance(m, OpTracer)]
         peer = self.submission.peer
         value, ops = self.submission.request(
-            None, call=lambda: peer.call({"name": self.name}, args, kwargs, trace=bool(tracers)))
+            None, call=lambda: peer.call({"name": self.name}, args, kwargs, trace=bool(tracers))
+        )
         for tracer in tracers:
             tracer.ops.update(str(op) for op in ops)
         return value

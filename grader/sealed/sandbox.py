@@ -24,8 +24,21 @@ CLONE_THREAD = 0x00010000
 READ_FILE = landlock.FSAccess.EXECUTE | landlock.FSAccess.READ_FILE
 READ = READ_FILE | landlock.FSAccess.READ_DIR  # a rule on a single file may hold file rights only
 WRITE_FILE = landlock.FSAccess.WRITE_FILE | landlock.FSAccess.TRUNCATE
-DENIED_SYSCALLS = ["fork", "vfork", "execve", "execveat", "ptrace", "process_vm_readv", "process_vm_writev",
-                   "socket", "socketpair", "tkill", "pidfd_open", "pidfd_send_signal", "pidfd_getfd"]
+DENIED_SYSCALLS = [
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "socket",
+    "socketpair",
+    "tkill",
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+]
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,17 @@ class Limits:
 
 def readable_roots() -> list[str]:
     """Where the worker may read: the Python installation and the system's libraries."""
-    roots = {sys.base_prefix, sys.prefix, "/usr", "/lib", "/lib64", "/etc", "/proc/cpuinfo",
-             "/sys/devices/system/cpu", f"/proc/{os.getpid()}"}
+    roots = {
+        sys.base_prefix,
+        sys.prefix,
+        "/usr",
+        "/lib",
+        "/lib64",
+        "/etc",
+        "/proc/cpuinfo",
+        "/sys/devices/system/cpu",
+        f"/proc/{os.getpid()}",
+    }
     roots |= {p for p in sys.path if p.endswith("site-packages")}
     if os.path.exists("/dev/nvidiactl"):  # a CUDA worker needs the driver's files
         roots |= {"/sys", "/proc/driver"}
@@ -64,11 +86,13 @@ def confine(workdir: str, limits: Limits) -> None:
 
 def _limit_resources(limits: Limits) -> None:
     mapped = _mapped_bytes()
-    for which, value in [(resource.RLIMIT_CPU, limits.cpu_seconds),
-                         (resource.RLIMIT_AS, mapped + limits.memory_bytes),
-                         (resource.RLIMIT_FSIZE, limits.file_bytes),
-                         (resource.RLIMIT_NOFILE, limits.open_files),
-                         (resource.RLIMIT_CORE, 0)]:
+    for which, value in [
+        (resource.RLIMIT_CPU, limits.cpu_seconds),
+        (resource.RLIMIT_AS, mapped + limits.memory_bytes),
+        (resource.RLIMIT_FSIZE, limits.file_bytes),
+        (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_CORE, 0),
+    ]:
         resource.setrlimit(which, (value, value))
 
 

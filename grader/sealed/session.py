@@ -37,13 +37,20 @@ class Assignment:
         nb_cells = {}
         for folder in ("source", "release"):
             nb = nbformat.read(root / folder / ASSIGNMENT / NOTEBOOK, as_version=4)
-            nb_cells[folder] = {c.metadata.nbgrader.grade_id: c.source for c in nb.cells
-                                if c.metadata.get("nbgrader", {}).get("grade")}
+            nb_cells[folder] = {
+                c.metadata.nbgrader.grade_id: c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+            }
         pattern = config.IgnorePattern.pattern if config.IgnorePattern.get("enabled") else ""
         sealed = config.SealedGrader
         limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
-        return cls(nb_cells["source"], nb_cells["release"], pattern or "", float(config.Execute.get("timeout", 30)),
-                   float(sealed.get("call_timeout", cls.call_timeout)), limits)
+        return cls(
+            nb_cells["source"],
+            nb_cells["release"],
+            pattern or "",
+            float(config.Execute.get("timeout", 30)),
+            float(sealed.get("call_timeout", cls.call_timeout)),
+            limits,
+        )
 
 
 @dataclass
@@ -186,6 +193,7 @@ class _Run:
         def handler(message):
             self.current_cell = int(message["index"])
             peer.deadline_after(self.assignment.cell_timeout)
+
         return handler
 
     def _grade_handler(self, peer, worker):
@@ -198,6 +206,7 @@ class _Run:
             peer.deadline_after(self.assignment.cell_timeout)
             verdict = self.verdicts[fn]
             return {"points": verdict.points, "message": verdict.message}
+
         return handler
 
     def _check(self, fn, peer, worker) -> FunctionResult:
@@ -210,8 +219,13 @@ class _Run:
         self.lost_in_check = bool(submission.lost)
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
-        return FunctionResult(report.score, describe(fn, report.score, report.summary()), lost=report.lost,
-                              checks=report.outcomes(), mistakes=report.mistakes())
+        return FunctionResult(
+            report.score,
+            describe(fn, report.score, report.summary()),
+            lost=report.lost,
+            checks=report.outcomes(),
+            mistakes=report.mistakes(),
+        )
 
     def _add_time(self, part: str, since: float):
         self.result.timings[part] = self.result.timings.get(part, 0.0) + time.monotonic() - since
@@ -241,8 +255,9 @@ class _Run:
         for event in _merged(events):
             if event[0] == "error":
                 return 0.0
-            if event[0] == "stderr" and not (self.assignment.ignore_stderr
-                                            and re.search(self.assignment.ignore_stderr, event[1])):
+            if event[0] == "stderr" and not (
+                self.assignment.ignore_stderr and re.search(self.assignment.ignore_stderr, event[1])
+            ):
                 return 0.0
             if event[0] == "result":
                 try:

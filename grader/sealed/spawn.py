@@ -18,8 +18,12 @@ class Zygote:
     """The fork server process, started once per grading run; it boots while the caller goes on."""
 
     def __init__(self):
-        self.proc = subprocess.Popen([sys.executable, "-I", "-m", "grader.sealed.zygote"], stdout=subprocess.PIPE,
-                                     stdin=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-I", "-m", "grader.sealed.zygote"],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
         self._address = None
 
     @property
@@ -55,8 +59,11 @@ class Worker:
         hello = recv_frame(ours, time.monotonic() + start_timeout)
         if hello != {"op": "ready"}:
             self.kill()
-            raise PeerGone(str(hello.get("reason", "the worker did not start")) if isinstance(hello, dict)
-                           else "the worker did not start")
+            raise PeerGone(
+                str(hello.get("reason", "the worker did not start"))
+                if isinstance(hello, dict)
+                else "the worker did not start"
+            )
 
     def kill(self):
         try:

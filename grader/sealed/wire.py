@@ -16,7 +16,6 @@ import struct
 import time
 
 import torch
-
 from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
 
 from grader.optrace import OpTracer
@@ -45,9 +44,23 @@ class Unsendable(TypeError):
     """A value that cannot cross the boundary (only tensors, generators and plain data can)."""
 
 
-DTYPES = {str(d).removeprefix("torch."): d for d in (
-    torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64, torch.complex128,
-    torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64, torch.bool)}
+DTYPES = {
+    str(d).removeprefix("torch."): d
+    for d in (
+        torch.float16,
+        torch.bfloat16,
+        torch.float32,
+        torch.float64,
+        torch.complex64,
+        torch.complex128,
+        torch.uint8,
+        torch.int8,
+        torch.int16,
+        torch.int32,
+        torch.int64,
+        torch.bool,
+    )
+}
 
 
 def send_frame(sock: socket.socket, message) -> None:
@@ -64,8 +77,12 @@ def send_frame(sock: socket.socket, message) -> None:
             else:
                 blob = t.cpu().numpy().tobytes()
             blobs.append(blob)
-            return {"__blob__": len(blob), "dtype": str(t.dtype).removeprefix("torch."), "shape": list(t.shape),
-                    "device": str(t.device)}
+            return {
+                "__blob__": len(blob),
+                "dtype": str(t.dtype).removeprefix("torch."),
+                "shape": list(t.shape),
+                "device": str(t.device),
+            }
         if isinstance(obj, dict):
             return {str(k): pack(v) for k, v in obj.items()}
         if isinstance(obj, (list, tuple)):
@@ -97,7 +114,7 @@ def recv_frame(sock: socket.socket, deadline: float | None):
         if isinstance(obj, dict):
             if "__blob__" in obj:
                 size = int(obj["__blob__"])
-                blob, offset = body[offset:offset + size], offset + size
+                blob, offset = body[offset : offset + size], offset + size
                 return _tensor_from(blob, obj)
             return {k: unpack(v) for k, v in obj.items()}
         if isinstance(obj, list):
@@ -132,7 +149,7 @@ def _recv_exact(sock, size, deadline):
         sock.settimeout(timeout)
         try:
             chunk = sock.recv(min(left, 2**20))
-        except socket.timeout:
+        except TimeoutError:
             raise PeerTimeout("no answer before the deadline") from None
         except OSError as err:
             raise PeerGone(str(err)) from None
@@ -179,8 +196,13 @@ class Peer:
     def call(self, target: dict, args=(), kwargs=None, trace=False):
         """Call the other side's `target`; apply the effects on the arguments; return the result."""
         sent = []
-        message = {"op": "call", "target": target, "args": self.encode(list(args), sent),
-                   "kwargs": self.encode(dict(kwargs or {}), sent), "trace": trace}
+        message = {
+            "op": "call",
+            "target": target,
+            "args": self.encode(list(args), sent),
+            "kwargs": self.encode(dict(kwargs or {}), sent),
+            "trace": trace,
+        }
         reply = self.request(message)
         effects = reply.get("effects")
         if not isinstance(effects, list) or len(effects) != len(sent):
@@ -257,8 +279,9 @@ class Peer:
         else:
             result = fn(*args, **kwargs)
         value = self.encode(result, [], leaves=leaves)
-        effects = [self.state(obj) if _changed(obj, before) else None
-                   for obj, before in zip(received, marks, strict=True)]
+        effects = [
+            self.state(obj) if _changed(obj, before) else None for obj, before in zip(received, marks, strict=True)
+        ]
         return {"op": "return", "value": value, "effects": effects, "ops": ops or []}
 
     # -- values -----------------------------------------------------------------------------------------
@@ -285,8 +308,10 @@ class Peer:
             handle = self._new_ref()
             self.own[handle] = obj
             return {"__callback__": handle}
-        raise Unsendable(f"a value of type {type(obj).__name__} cannot be passed across (only tensors, "
-                         "generators, numbers, strings, None, lists, tuples and dicts)")
+        raise Unsendable(
+            f"a value of type {type(obj).__name__} cannot be passed across (only tensors, "
+            "generators, numbers, strings, None, lists, tuples and dicts)"
+        )
 
     def decode(self, data, received: list, grad_inputs=None):
         if data is None or type(data) in (bool, int, float, str):
@@ -325,8 +350,12 @@ class Peer:
         if isinstance(obj, torch.Generator):
             return {"device": str(obj.device), "rng": obj.get_state()}
         grad = obj.grad if obj.is_leaf else None  # only a leaf keeps .grad (reading it elsewhere warns)
-        return {"data": obj.detach(), "requires_grad": obj.requires_grad,
-                "param": isinstance(obj, torch.nn.Parameter), "grad": None if grad is None else grad.detach()}
+        return {
+            "data": obj.detach(),
+            "requires_grad": obj.requires_grad,
+            "param": isinstance(obj, torch.nn.Parameter),
+            "grad": None if grad is None else grad.detach(),
+        }
 
     def apply_state(self, obj, state):
         if isinstance(obj, torch.Generator):
@@ -360,8 +389,7 @@ def _mark(obj):
     if not isinstance(obj, torch.Tensor):
         return None  # a generator: its state is always sent back
     grad = obj.grad if obj.is_leaf else None
-    return (obj._version, obj.data_ptr(), obj.shape, obj.requires_grad, grad,
-            None if grad is None else grad._version)
+    return (obj._version, obj.data_ptr(), obj.shape, obj.requires_grad, grad, None if grad is None else grad._version)
 
 
 def _changed(obj, mark) -> bool:
@@ -381,8 +409,11 @@ def _new_object(data):
         return gen
     value = _tensor(data["data"])  # already a fresh buffer of its own
     grad = None if data["grad"] is None else _tensor(data["grad"])
-    obj = torch.nn.Parameter(value, requires_grad=bool(data["requires_grad"])) if data["param"] \
+    obj = (
+        torch.nn.Parameter(value, requires_grad=bool(data["requires_grad"]))
+        if data["param"]
         else value.requires_grad_(bool(data["requires_grad"]) and value.is_floating_point())
+    )
     obj.grad = grad
     return obj
 

@@ -135,8 +135,9 @@ def serve(sock, workdir: str, limits: sandbox.Limits) -> None:
     notebook = Notebook(None)
     peer = Peer(sock, side=-1, resolve=notebook.resolve)
     notebook.peer = peer
-    peer.extra_handlers.update(run=notebook.run, patch=notebook.patch, unpatch=notebook.unpatch,
-                               exit=lambda message: os._exit(0))
+    peer.extra_handlers.update(
+        run=notebook.run, patch=notebook.patch, unpatch=notebook.unpatch, exit=lambda message: os._exit(0)
+    )
     send_frame(sock, {"op": "ready"})
     try:
         while True:
