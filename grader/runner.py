@@ -3,6 +3,7 @@
 import contextlib
 import io
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -137,10 +138,14 @@ class _Collector:
         )
 
 
+# the class name pytest puts before an assertion's message: AssertionError, grader.submission.NoisyCall, ...
+_EXCEPTION_NAME = re.compile(r"^(?:[\w.]+\.)?(?:AssertionError|NoisyCall|MissingFunction|WorkerLost): ")
+
+
 def _first_paragraph(message: str) -> str:
     """The assertion's own message, without its class name or pytest's `assert ...` rewrite that follows it."""
     message = message.split("\nassert ")[0].strip()
-    return message.removeprefix("AssertionError: ")
+    return _EXCEPTION_NAME.sub("", message, count=1)
 
 
 def run_checks(function: str, submission: Submission) -> Report:

@@ -1,12 +1,68 @@
-"""A student's contract functions, looked up in the namespace that defines them."""
+"""A student's contract functions, looked up in the namespace that defines them, called under the noise policy.
 
+Noise policy (README "Points and what the hidden checks verify"): a student function must not write to
+stderr or raise a warning. Every call a hidden check makes runs through `call_quietly`, which catches, for
+that call alone, what went to sys.stderr and every warning (Python's filters set to "always" and torch's
+once-per-process warnings switched to every time), so the verdict does not depend on what ran before; a
+call that made noise fails its check with `NoisyCall`, quoting what was printed. In-kernel, `Submission`
+does this; in sealed mode the worker runs each call through `call_quietly` and the grader's side raises.
+"""
+
+import contextlib
+import functools
+import io
+import warnings
 from contextlib import contextmanager
 
+import torch
+
 from grader import FUNCTIONS
+
+NOISE_QUOTE = 300  # characters of the noise quoted in a message
 
 
 class MissingFunction(AssertionError):
     """The submission does not define a contract function."""
+
+
+class NoisyCall(AssertionError):
+    """A student function wrote to stderr or raised a warning during a hidden check's call."""
+
+
+def call_quietly(fn, *args, **kwargs):
+    """fn(*args, **kwargs) with its stderr and warnings caught. -> (result, noise: str, '' when quiet).
+
+    An exception from fn propagates (its noise is dropped: the exception is the verdict).
+    """
+    stderr = io.StringIO()
+    warn_always = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)  # torch's TORCH_WARN_ONCE warnings otherwise show once per process
+    try:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
+            warnings.simplefilter("always")
+            result = fn(*args, **kwargs)
+    finally:
+        torch.set_warn_always(warn_always)
+    noise = stderr.getvalue() + "".join(
+        warnings.formatwarning(w.message, w.category, w.filename, w.lineno, line="") for w in caught
+    )
+    return result, noise
+
+
+def raise_if_noisy(function: str, noise: str) -> None:
+    """Raise NoisyCall, quoting (truncated) what `function` printed, unless `noise` is empty."""
+    if not noise:
+        return
+    quoted = noise.strip()
+    if len(quoted) > NOISE_QUOTE:
+        quoted = quoted[:NOISE_QUOTE] + " ..."
+    quoted = quoted.replace("\n", "\n    ")
+    raise NoisyCall(
+        f"`{function}` wrote to stderr or raised a warning during the check (nothing may be printed there; "
+        f"nbgrader scores a cell with stderr output 0). It printed:\n    {quoted}\n"
+        f"`{function}` 在检查中向 stderr 输出或触发了警告(那里不能有任何输出;nbgrader 会给有 stderr 输出的"
+        f"单元格 0 分)。输出内容见上。"
+    )
 
 
 class Submission:
@@ -20,9 +76,7 @@ class Submission:
         """The functions of an imported module (e.g. lesson_ref)."""
         return cls(vars(module))
 
-    def __getattr__(self, name):
-        if name not in FUNCTIONS:
-            raise AttributeError(name)
+    def _raw(self, name):
         fn = self._namespace.get(name)
         if not callable(fn):
             raise MissingFunction(
@@ -31,10 +85,24 @@ class Submission:
             )
         return fn
 
+    def __getattr__(self, name):
+        """The student's function `name`; each call runs under the noise policy."""
+        if name not in FUNCTIONS:
+            raise AttributeError(name)
+        fn = self._raw(name)
+
+        @functools.wraps(fn)
+        def quiet(*args, **kwargs):
+            result, noise = call_quietly(fn, *args, **kwargs)
+            raise_if_noisy(name, noise)
+            return result
+
+        return quiet
+
     @contextmanager
     def patched(self, function: str, **replacements):
         """Within the block, names looked up as globals by `function` resolve to `replacements`."""
-        fn = getattr(self, function)
+        fn = self._raw(function)
         scope = getattr(fn, "__globals__", None)
         if scope is None:
             raise MissingFunction(f"`{function}` must be a plain `def` function.")

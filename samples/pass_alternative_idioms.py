@@ -1,4 +1,4 @@
-"""Correct, written the other common ways; float() of a loss that requires grad makes torch warn on stderr."""
+"""Correct, written the other common ways."""
 
 import torch.nn.functional as F
 
@@ -23,7 +23,7 @@ def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
         perm = torch.randperm(n, generator=generator, device=x.device)
         for i in range(0, n, bs):
             idx = perm[i:i + bs]
-            losses.append(float(update(x[idx], y[idx], a, lr)))
+            losses.append(update(x[idx], y[idx], a, lr).item())
     return losses
 
 

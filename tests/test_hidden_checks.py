@@ -64,9 +64,9 @@ def test_a_missing_function_fails_with_a_clear_message():
 def test_minibatch_checks_put_the_students_update_back(sample_submission):
     """After the minibatch checks swap in a recording update, is the student's own update restored?"""
     submission = sample_submission("pass_reference")
-    own_update = submission.update
+    own_update = submission._raw("update")
     run_checks("minibatch_sgd", submission)
-    assert submission.minibatch_sgd.__globals__["update"] is own_update
+    assert submission._raw("minibatch_sgd").__globals__["update"] is own_update
 
 
 def test_award_shows_the_points_or_raises_with_each_failed_question(sample_submission, capsys):

@@ -163,8 +163,9 @@ class RecordingUpdate:
         if self.step and not on_meta:
             loss = lesson_ref.update(x, y, a, lr)
         else:
-            # a distinct value per call, on the CPU so that .item() works even for meta inputs
-            loss = torch.tensor(0.5 + len(self.calls), dtype=torch.float64)
+            # a distinct value per call, on the CPU so that .item() works even for meta inputs; with a graph,
+            # as update's loss has one (float() of it warns, as it would with the student's update)
+            loss = torch.tensor(0.5 + len(self.calls), dtype=torch.float64, requires_grad=True) * 1.0
         self.returned.append(loss.item())
         return loss
 
