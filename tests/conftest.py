@@ -1,4 +1,4 @@
-"""Shared fixtures of the kit's own tests: the notebooks and a throwaway copy of the course."""
+"""Shared fixtures of the kit's own tests: the notebooks and a throwaway copy of the course; the e2e marks."""
 
 import shutil
 
@@ -6,6 +6,22 @@ import nbformat
 import pytest
 
 from grader.course import NOTEBOOK, ROOT
+
+# End-to-end tests: they run nbgrader or a kernel, grade whole courses sealed, start a cluster, a browser or
+# PostgreSQL, or build the package. `make check` (pytest -m "not e2e") leaves them out; `make test` runs them.
+# A NEW END-TO-END TEST MODULE MUST BE ADDED HERE (or one test, as "module::test"), or it slows the fast lane.
+E2E = {
+    "test_autograde",  # stock nbgrader autograde on the samples
+    "test_cluster",  # Dask scheduler and workers, one killed
+    "test_notebook::test_solution_notebook_runs_without_errors_or_stderr",  # a Jupyter kernel
+    "test_notebook::test_grade_cells_show_their_points_as_a_number",
+    "test_notebook::test_animation_stays_small",
+    "test_packaging",  # builds the wheel, installs it, grades from it
+    "test_postgres",  # a PostgreSQL server on loopback
+    "test_release",  # nbgrader generate_assignment
+    "test_report::test_report_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
+    "test_sealed",  # sealed grading of a whole course through the CLI
+}
 
 SOURCE = ROOT / "source" / "lesson2_sgd" / NOTEBOOK
 RELEASE = ROOT / "release" / "lesson2_sgd" / NOTEBOOK
@@ -26,3 +42,17 @@ def new_course(path):
     shutil.copytree(ROOT / "source", path / "source")
     shutil.copy(ROOT / "nbgrader_config.py", path)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of an E2E module (or named in E2E) as `e2e`; an entry naming no test function is an error."""
+    modules = {}
+    for item in items:
+        module = item.path.stem
+        modules[module] = item.module
+        if module in E2E or f"{module}::{item.originalname}" in E2E:
+            item.add_marker(pytest.mark.e2e)
+    named = (entry.split("::") for entry in E2E if "::" in entry)
+    stale = [f"{m}::{t}" for m, t in named if m in modules and not hasattr(modules[m], t)]
+    if stale:
+        raise pytest.UsageError(f"tests/conftest.py E2E names tests that do not exist (renamed?): {stale}")
