@@ -104,3 +104,22 @@ def test_hidden_checks_write_nothing_to_stdout_or_stderr(capfd, sample_submissio
     run_checks("cross_entropy", sample_submission("fail_cross_entropy_unstable_softmax"))
     out, err = capfd.readouterr()
     assert out == "" and err == ""
+
+
+def test_meta_generator_serves_only_meta_draws_as_a_cuda_generator_serves_only_gpu_draws():
+    """Does the device simulation refuse a permutation drawn on the CPU with the data's generator, as CUDA does?"""
+    from grader.checks.devicesim import CudaLikeRandom, MetaGenerator
+
+    generator = MetaGenerator().manual_seed(0)
+    with CudaLikeRandom() as rules:
+        assert torch.randperm(5, generator=generator, device="meta").device.type == "meta"
+        assert torch.randperm(5, generator=generator, device=generator.device).shape == (5,)
+        with pytest.raises(RuntimeError, match="Expected a 'meta' device type for generator but found 'cpu'"):
+            torch.randperm(5, generator=generator)
+        torch.rand(3)  # no generator: recorded, allowed
+    assert rules.random_ops == [
+        ("randperm", "meta", "meta"),
+        ("randperm", "meta", "meta"),
+        ("randperm", "cpu", "meta"),
+        ("rand", "cpu", None),
+    ]

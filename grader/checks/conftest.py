@@ -37,6 +37,16 @@ def pytest_pyfunc_call(pyfuncitem):
     try:
         return (yield)
     except (RuntimeError, NotImplementedError) as err:
+        if "device type for generator" in str(err):
+            raise AssertionError(
+                Say(
+                    "Your code drew random numbers on another device than the generator's (the data's): on a GPU "
+                    "this fails. Draw the permutation on the data's device: "
+                    "torch.randperm(n, generator=generator, device=x.device).",
+                    "你的代码在与 generator(即数据)不同的设备上生成随机数:在 GPU 上会出错。"
+                    "请在数据所在的设备上生成排列:torch.randperm(n, generator=generator, device=x.device)。",
+                )
+            ) from None
         if any(text in str(err) for text in DEVICE_MIXUP):
             raise AssertionError(
                 Say(

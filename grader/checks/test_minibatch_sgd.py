@@ -3,12 +3,14 @@
 A recording stand-in replaces the student's `update`, so a bug in update costs only update's points.
 """
 
+import contextlib
 import math
 
 import pytest
 import torch
 
 import lesson_ref
+from grader.checks.devicesim import CudaLikeRandom, MetaGenerator
 from grader.checks.support import (
     ALL_DEVICES,
     COMPUTE_DEVICES,
@@ -22,7 +24,26 @@ from grader.checks.support import (
     start_params,
 )
 
-SHAPES = [(10, 3), (12, 4), (5, 8), (7, 1)]  # (n, bs): a partial last batch, exact fit, bs > n, bs = 1
+# (n, bs), chosen so that the usual wrong partitions (chunk(ceil(n / bs)), tensor_split into ceil(n / bs)
+# parts, dropping or padding the last batch, one batch too few) give other batch sizes than split(bs)
+SHAPES = [
+    (10, 3),  # bs does not divide n: a smaller last batch
+    (12, 4),  # bs divides n
+    (5, 8),  # n < bs: one batch of all rows
+    (7, 1),  # bs = 1
+    (9, 8),  # n = bs + 1: a last batch of one row
+    (13, 6),  # prime n
+    (1009, 100),  # a large (prime) n
+]
+SHAPE_KIND = {  # what each shape tests, in English and Chinese
+    (10, 3): ("bs does not divide n", "bs 不整除 n"),
+    (12, 4): ("bs divides n", "bs 整除 n"),
+    (5, 8): ("n < bs", "n < bs"),
+    (7, 1): ("bs = 1", "bs = 1"),
+    (9, 8): ("n = bs + 1", "n = bs + 1"),
+    (13, 6): ("prime n", "n 为质数"),
+    (1009, 100): ("a large n", "较大的 n"),
+}
 
 
 def run(student, x, y, a, *, lr=0.1, bs, epochs, generator=None, step=False):
@@ -43,7 +64,43 @@ def row_ids(recorder):
 
 
 def device_generator(device, seed):
-    return gen(seed, device) if device != "meta" else None
+    """A generator on `device`; on meta one that says so (devicesim.MetaGenerator: CUDA's rules, without a GPU)."""
+    return gen(seed, device) if device != "meta" else MetaGenerator().manual_seed(seed)
+
+
+def device_rules(device):
+    """On meta, random ops keep CUDA's generator rules (devicesim.CudaLikeRandom); elsewhere the device's own."""
+    return CudaLikeRandom() if device == "meta" else contextlib.nullcontext()
+
+
+def sizes_differ(got: list[int], n: int, bs: int, epochs: int) -> Say:
+    """Name what differs between the batch sizes update got and split(bs)'s, epoch by epoch."""
+    one_epoch = [bs] * (n // bs) + ([n % bs] if n % bs else [])
+    per = len(one_epoch)
+    kind, kind_zh = SHAPE_KIND[(n, bs)]
+    case, case_zh = f"With n = {n} rows and bs = {bs} ({kind})", f"当 n = {n} 行、bs = {bs} 时({kind_zh})"
+    if len(got) != per * epochs:
+        return Say(
+            f"{case}: update was called {len(got)} times in {epochs} epochs; expected {per} calls per epoch "
+            "(ceil(n / bs)), one per batch.",
+            f"{case_zh}:{epochs} 个 epoch 里 update 被调用了 {len(got)} 次;每个 epoch 应调用 {per} 次"
+            "(ceil(n / bs)),每批一次。",
+        )
+    for e in range(epochs):
+        sizes = got[e * per : (e + 1) * per]
+        if sizes != one_epoch:
+            shown, want = _short(sizes), _short(one_epoch)
+            return Say(
+                f"{case}: epoch {e + 1}'s batches had {shown} rows; expected {want} (batches of bs rows, "
+                "the last one holding the rest), as perm.split(bs) gives.",
+                f"{case_zh}:第 {e + 1} 个 epoch 的批次行数为 {shown};应为 {want}"
+                "(每批 bs 行,最后一批装下剩余的行),即 perm.split(bs) 的结果。",
+            )
+    return Say("")
+
+
+def _short(sizes: list[int]) -> str:
+    return ", ".join(map(str, sizes if len(sizes) <= 6 else [*sizes[:5], "...", sizes[-1]]))
 
 
 @pytest.mark.parametrize("n, bs", SHAPES)
@@ -52,24 +109,21 @@ def test_minibatch_batches_have_size_bs_and_a_smaller_last_one(student, device, 
     """Does each epoch call update on batches of bs rows, the last one holding the rest?
     每个 epoch 是否按每批 bs 行调用 update,最后一批装下剩余的行?"""
     x, y = id_line(n, device)
-    _, recorder = run(
-        student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=device_generator(device, 0)
-    )
+    with device_rules(device):
+        _, recorder = run(
+            student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=device_generator(device, 0)
+        )
     one_epoch = [bs] * (n // bs) + ([n % bs] if n % bs else [])
     expected = one_epoch * 2
     got = recorder.batch_sizes()
-    if got == expected[: len(got)] and len(got) < len(expected) and n % bs:
+    if got == [bs] * (n // bs) * 2 and n % bs and n > bs:
         raise AssertionError(
             Say(
                 "The last, smaller batch of each epoch was dropped: keep it.",
                 "每个 epoch 最后那个较小的批次被丢掉了:请保留它。",
             )
         )
-    assert got == expected, Say(
-        "The batch sizes were wrong: each epoch needs ceil(n / bs) batches of bs rows, the last one smaller "
-        "when bs does not divide n, and one call of update per batch.",
-        "批次大小不对:每个 epoch 应有 ceil(n / bs) 个批次,每批 bs 行(bs 不整除 n 时最后一批较小),每批调用一次 update。",
-    )
+    assert got == expected, sizes_differ(got, n, bs, 2)
     for xb, yb, *_ in recorder.calls:
         assert xb.device.type == device and yb.device.type == device, Say(
             f"update got a batch on {xb.device}, but the data is on {device}: index with a permutation made "
@@ -90,9 +144,13 @@ def test_minibatch_uses_every_row_once_per_epoch_x_and_y_together(student, n, bs
         "x 的批次和对应的 y 批次来自不同的行:请用同一个 idx 索引 x 和 y。",
     )
     for e, epoch in enumerate(epochs_of(ids, n, bs, 3)):
-        rows = sorted(i for from_x, _ in epoch for i in from_x)
-        assert rows == list(range(n)), Say(
-            f"Epoch {e + 1} did not use every row exactly once.", f"第 {e + 1} 个 epoch 没有恰好用到每行一次。"
+        rows = [i for from_x, _ in epoch for i in from_x]
+        twice, left_out = len(rows) - len(set(rows)), n - len(set(rows) & set(range(n)))
+        assert sorted(rows) == list(range(n)), Say(
+            f"With n = {n} rows and bs = {bs} ({SHAPE_KIND[(n, bs)][0]}), epoch {e + 1} did not use every row "
+            f"exactly once: {twice} row(s) came again and {left_out} were left out.",
+            f"当 n = {n} 行、bs = {bs} 时({SHAPE_KIND[(n, bs)][1]}),第 {e + 1} 个 epoch 没有恰好用到每行一次:"
+            f"{twice} 行重复出现,{left_out} 行被漏掉。",
         )
 
 
