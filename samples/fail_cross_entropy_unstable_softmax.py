@@ -1,6 +1,5 @@
 """cross_entropy takes exp() of the raw logits: right for small ones, inf/nan for logits near 1e4."""
 CAUGHT_BY = (
-    "test_cross_entropy_value_matches_f_cross_entropy",
     "test_cross_entropy_is_stable_for_huge_logits",
 )
 

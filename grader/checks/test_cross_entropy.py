@@ -30,7 +30,7 @@ def problem(n, k, scale, dtype, device, seed=0):
     return logits.to(device, dtype), target.to(device)
 
 
-@pytest.mark.parametrize("scale", [1.0, 30.0])
+@pytest.mark.parametrize("scale", [1.0, 4.0])  # ordinary logits: extreme ones are the stability check's
 @pytest.mark.parametrize("n, k", SHAPES)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
@@ -64,14 +64,14 @@ def test_cross_entropy_gradient_matches_f_cross_entropy(student, device, dtype):
     assert_value(got[0], expected[0], Say("The gradient with respect to the logits", "对 logits 的梯度"))
 
 
-@pytest.mark.parametrize("sign", [1.0, -1.0])
+@pytest.mark.parametrize("shift, scale", [(0.0, 30.0), (1e4, 1e4), (-1e4, 1e4)])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_cross_entropy_is_stable_for_huge_logits(student, device, dtype, sign):
+def test_cross_entropy_is_stable_for_huge_logits(student, device, dtype, shift, scale):
     """Is cross_entropy finite and right for logits of magnitude 1e4 (no exp overflow or log(0))?
     logits 的量级为 1e4 时,cross_entropy 是否仍有限且正确(exp 不溢出,不出现 log(0))?"""
     logits, target = problem(8, 3, 1.0, dtype, device)
-    logits = sign * 1e4 + logits * 1e4
+    logits = shift + logits * scale
     expected = F.cross_entropy(logits, target)
     got = as_value(student.cross_entropy(logits, target), expected)
     assert torch.isfinite(got).all(), Say(

@@ -1,6 +1,5 @@
 """torch.softmax(...).log(): log(0) for huge logits."""
 CAUGHT_BY = (
-    "test_cross_entropy_value_matches_f_cross_entropy",
     "test_cross_entropy_is_stable_for_huge_logits",
 )
 

@@ -1,7 +1,7 @@
 """Fills the last batch up to bs with rows from the start of the permutation."""
 CAUGHT_BY = (
     "test_minibatch_batches_have_size_bs_and_a_smaller_last_one",
-    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_minibatch_uses_every_row_once_per_epoch",
 )
 
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):

@@ -1,7 +1,7 @@
 """range(0, n - bs, bs): the last batch (or the only one) is never used."""
 CAUGHT_BY = (
     "test_minibatch_batches_have_size_bs_and_a_smaller_last_one",
-    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_minibatch_uses_every_row_once_per_epoch",
     "test_minibatch_returns_every_batch_loss_as_a_float",
 )
 

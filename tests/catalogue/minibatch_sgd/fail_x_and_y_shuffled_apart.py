@@ -1,6 +1,6 @@
 """Different permutations for x and y."""
 CAUGHT_BY = (
-    "test_minibatch_uses_every_row_once_per_epoch_x_and_y_together",
+    "test_minibatch_batches_of_x_and_y_come_from_the_same_rows",
     "test_minibatch_sgd_reaches_the_least_squares_fit",
 )
 
