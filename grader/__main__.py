@@ -115,7 +115,7 @@ def main(argv=None) -> int:
                 )
         if "scores" in steps:
             return 0 if print_scores(course.scores(root)) else 1
-    except (course.NbgraderFailed, samples.BadSample, NotReleased) as err:
+    except (course.NbgraderFailed, samples.BadSample, NotReleased, points.PointsMismatch) as err:
         console.print(f"[red]{err}[/]")
         return 2
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import ASSIGNMENT, FUNCTIONS
+from grader import ASSIGNMENT, FUNCTIONS, points
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
@@ -40,8 +40,11 @@ def nbgrader(root: Path, *args: str, allow_failed_students: bool = False) -> str
 def release(root: Path = ROOT) -> Path:
     """source/ -> release/ with nbgrader generate_assignment, marked as generated. -> the release notebook.
 
-    When nbgrader fails, the previous release/ notebook is put back (nbgrader removes it first).
+    When nbgrader fails, the previous release/ notebook is put back (nbgrader removes it first). Points that
+    differ from grader/points.py (in the notebook or README.md) stop it first with points.PointsMismatch.
     """
+    readme = root / "README.md"
+    points.check_consistency(root / "source" / ASSIGNMENT / NOTEBOOK, readme if readme.exists() else None)
     path = root / "release" / ASSIGNMENT / NOTEBOOK
     previous = path.read_bytes() if path.exists() else None
     try:
@@ -103,3 +106,33 @@ def scores(root: Path = ROOT) -> dict[str, dict[str, float]]:
             grades = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
             table[student] = {fn: grades.get(f"test_{fn}", 0.0) for fn in FUNCTIONS}
     return table
+
+
+def gradebook_state(root: Path = ROOT) -> dict:
+    """Every gradebook field that formgrader, feedback and export read, per student, without database ids.
+
+    -> {student: {"submission": ..., "notebooks": {name: ...}, "grades": {cell: ...}, "comments": {cell: ...}}}
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    def plain(entry: dict, *drop: str) -> dict:
+        return {k: v for k, v in entry.items() if k not in ("id", *drop)}
+
+    state = {}
+    with Gradebook(db_url(root)) as gb:
+        for student in sorted(s.id for s in gb.students):
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            state[student] = {
+                "submission": {
+                    **plain(submission.to_dict()),
+                    "total_seconds_late": submission.total_seconds_late,
+                    "late_submission_penalty": submission.late_submission_penalty,
+                },
+                "notebooks": {nb.name: plain(nb.to_dict(), "student") for nb in submission.notebooks},
+                "grades": {g.name: plain(g.to_dict()) for nb in submission.notebooks for g in nb.grades},
+                "comments": {c.name: plain(c.to_dict()) for nb in submission.notebooks for c in nb.comments},
+            }
+    return state

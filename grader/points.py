@@ -3,10 +3,15 @@
 A check's points are earned when all its cpu cases pass. The "any device" points are earned when no cuda
 or meta case failed where the same check passed on the cpu, and some other item was earned: a function
 that works only on the CPU loses exactly those. Failing a REQUIRED check scores the whole function 0:
-partial credit is for a function whose core is right. README.md shows this table; a test keeps them in step.
+partial credit is for a function whose core is right.
+
+This table is the one source of points: the notebook's grade cells (metadata `points`), the points named in
+its exercise text and README.md's table are checked against it (`mismatches`), and `python -m grader
+release` stops with PointsMismatch when one differs.
 """
 
 import ast
+import re
 from pathlib import Path
 
 ANY_DEVICE = "any device"
@@ -115,3 +120,57 @@ def markdown_table() -> str:
             lines.append(f"| `{fn}` | {name}{' **(required)**' if item in REQUIRED else ''} | {points:g} |")
         lines.append(f"| `{fn}` | **total** | **{POINTS[fn]:g}** |")
     return "\n".join(lines)
+
+
+class PointsMismatch(ValueError):
+    """The notebook or README.md states other points than this table."""
+
+
+# an exercise heading in the notebook: **Exercise 1 / 练习 1 (4 points 分):** write `mse(...`
+EXERCISE_POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\b[^)]*\):\*\*\s*write `(\w+)\(")
+
+
+def mismatches(notebook: Path, readme: Path | None = None) -> list[str]:
+    """Where `notebook` (and `readme`) state other points than TABLE, one line each ([] when all agree)."""
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    problems, graded, stated = [], set(), set()
+    for index, cell in enumerate(nb.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        grade_id = meta.get("grade_id", "")
+        fn = grade_id.removeprefix("test_")
+        if meta.get("grade") and fn in POINTS:
+            graded.add(fn)
+            if float(meta.get("points", 0)) != POINTS[fn]:
+                problems.append(
+                    f"{notebook.name}: cell {index} (grade cell {grade_id}) is worth {meta.get('points')} points in "
+                    f"its metadata; grader/points.py gives `{fn}` {POINTS[fn]:g}"
+                )
+        if cell.cell_type == "markdown":
+            for match in EXERCISE_POINTS.finditer(cell.source):
+                written, fn = float(match.group(1)), match.group(2)
+                if fn in POINTS:
+                    stated.add(fn)
+                    if written != POINTS[fn]:
+                        problems.append(
+                            f"{notebook.name}: cell {index} says `{fn}` is worth {written:g} points; "
+                            f"grader/points.py gives {POINTS[fn]:g}"
+                        )
+    problems += [f"{notebook.name}: no grade cell test_{fn} for `{fn}`" for fn in POINTS if fn not in graded]
+    problems += [f"{notebook.name}: no exercise text states the points of `{fn}`" for fn in POINTS if fn not in stated]
+    if readme is not None and markdown_table() not in readme.read_text():
+        problems.append(
+            f"{readme.name}: its points table differs from grader/points.py (paste `python -m grader points`)"
+        )
+    return problems
+
+
+def check_consistency(notebook: Path, readme: Path | None = None) -> None:
+    """Raise PointsMismatch, listing every difference, unless `notebook` and `readme` agree with TABLE."""
+    problems = mismatches(notebook, readme)
+    if problems:
+        raise PointsMismatch(
+            "The points differ from grader/points.py, the one source of points: change them there and in these "
+            "places together.\n- " + "\n- ".join(problems)
+        )

@@ -1,10 +1,13 @@
 """The points table: complete, documented, and turned into scores by the rules README.md states."""
 
+import nbformat
 import pytest
 
 from grader import FUNCTIONS, POINTS, points
+from grader import course as grader_course
 from grader.course import ROOT
 from grader.runner import CheckResult
+from tests.conftest import SOURCE, new_course
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
@@ -74,3 +77,63 @@ def test_a_check_missing_from_the_table_is_an_error():
     """Is a hidden check without points refused, instead of silently worth nothing?"""
     with pytest.raises(KeyError, match="not in the points table"):
         points.lost_items("mse", [result("test_mse_something_new", "passed")])
+
+
+def notebook_with(tmp_path, change):
+    """A copy of the source notebook after `change(nb)`."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    change(nb)
+    path = tmp_path / "lesson2_sgd.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def grade_cell(nb, function):
+    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}")
+
+
+def test_notebook_and_readme_state_the_tables_points():
+    """Do the notebook's grade cells, its exercise text and README.md give every function the table's points?"""
+    assert points.mismatches(SOURCE, ROOT / "README.md") == []
+
+
+def test_grade_cell_points_that_differ_are_named(tmp_path):
+    """Is a grade cell whose metadata points differ from the table reported with both numbers?"""
+    path = notebook_with(tmp_path, lambda nb: grade_cell(nb, "update").metadata["nbgrader"].update(points=7.0))
+    [problem] = points.mismatches(path)
+    assert "test_update" in problem and "7.0 points" in problem and "gives `update` 6" in problem
+
+
+def test_exercise_text_points_that_differ_are_named(tmp_path):
+    """Is an exercise heading that states other points than the table reported?"""
+
+    def change(nb):
+        cell = next(c for c in nb.cells if c.cell_type == "markdown" and "write `mse(" in c.source)
+        cell.source = cell.source.replace("(4 points", "(5 points", 1)
+
+    [problem] = points.mismatches(notebook_with(tmp_path, change))
+    assert "says `mse` is worth 5 points" in problem
+
+
+def test_release_stops_on_a_points_mismatch_before_nbgrader_runs(tmp_path, monkeypatch):
+    """Does `release` refuse, with the places named, when the notebook's points differ from the table?"""
+    course = new_course(tmp_path)
+    path = course / "source" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    grade_cell(nb, "mse").metadata["nbgrader"]["points"] = 5.0
+    nbformat.write(nb, path)
+    monkeypatch.setattr(
+        grader_course, "nbgrader", lambda *a, **k: pytest.fail("nbgrader ran despite the points mismatch")
+    )
+    with pytest.raises(points.PointsMismatch, match=r"grade cell test_mse\) is worth 5\.0 points"):
+        grader_course.release(course)
+
+
+def test_a_changed_table_is_caught_in_the_notebook_and_readme(monkeypatch):
+    """If someone changes a function's points in the table alone, do the notebook and README checks fail?"""
+    table = {**points.TABLE, "mse": {**points.TABLE["mse"], points.ANY_DEVICE: 1.5}}
+    monkeypatch.setattr(points, "TABLE", table)
+    monkeypatch.setattr(points, "POINTS", {fn: sum(items.values()) for fn, items in table.items()})
+    problems = points.mismatches(SOURCE, ROOT / "README.md")
+    assert any("test_mse" in p for p in problems) and any("says `mse` is worth 4" in p for p in problems)
+    assert any("README.md" in p for p in problems)
