@@ -6,12 +6,14 @@ from torch.utils._python_dispatch import _disable_current_modes, _get_current_di
 
 from grader import FUNCTIONS
 from grader.optrace import OpTracer
-from grader.sealed.wire import Peer, PeerGone, PeerTimeout, RemoteError, builtin_exception
-from grader.submission import MissingFunction
+from grader.sealed.frames import PeerGone, PeerTimeout
+from grader.sealed.grader_end import GraderEnd
+from grader.sealed.peer import RemoteError, builtin_exception
+from grader.submission import MissingFunction, raise_if_noisy
 
 
 class WorkerLost(AssertionError):
-    """The worker hung or died during a call; later calls fail at once."""
+    """The worker hung or died during a call, or the submission's budget ran out; later calls fail at once."""
 
 
 class StudentCodeError(Exception):
@@ -21,9 +23,10 @@ class StudentCodeError(Exception):
 class SealedSubmission:
     """Same interface as grader.submission.Submission, over a connection to a sandboxed worker."""
 
-    def __init__(self, peer: Peer, call_timeout: float, on_lost):
-        self.peer = peer
-        self.call_timeout = peer.call_timeout = call_timeout
+    def __init__(self, end: GraderEnd, call_timeout: float, on_lost, budget: float | None = None):
+        self.end = end
+        self.call_timeout = call_timeout
+        self.budget = budget  # the submission's wall budget in seconds, for the message when it runs out
         self.on_lost = on_lost  # called once with the reason when the worker hangs or dies
         self.lost: str | None = None
 
@@ -35,31 +38,34 @@ class SealedSubmission:
     @contextmanager
     def patched(self, function: str, **replacements):
         """Within the block, `function`'s globals named in `replacements` call back into this process."""
-        encoded = self.peer.encode(replacements, [])
-        token = self.request({"op": "patch", "function": function, "globals": encoded})
+        encoded = self.end.encode(replacements, [])
+        token = self.request(lambda: self.end.request({"op": "patch", "function": function, "globals": encoded}))
         try:
             yield
         finally:
-            self.peer.revoke(encoded)  # student code may have kept a callback: it must not work later
+            self.end.revoke(encoded)  # student code may have kept a callback: it must not work later
             if not self.lost:
-                self.request({"op": "unpatch", "token": token})
+                self.request(lambda: self.end.request({"op": "unpatch", "token": token}))
 
-    def request(self, message, call=None):
-        """Send one request (or make one call) to the worker, turning its failures into check failures."""
+    def request(self, exchange):
+        """Run one exchange with the worker, turning its failures into check failures."""
         if self.lost:
             raise WorkerLost(self.lost)
-        self.peer.deadline_after(self.call_timeout)
         try:
             with _disable_current_modes():
-                return call() if call else self.peer.request(message)
+                return exchange()
         except RemoteError as err:
             raise _as_local(err) from None
         except PeerTimeout:
+            if self.end.budget_spent():
+                self._lose(
+                    f"the submission used up its grading budget of {self.budget:g} s: the remaining checks score 0"
+                )
             self._lose(f"your code ran longer than {self.call_timeout:g} s in one call (an endless loop?)")
         except (PeerGone, OSError) as err:
             self._lose(
                 f"the sandbox process running your code ended during the call ({err}): it exited, "
-                "crashed, or went over its memory or CPU-time limit"
+                "crashed, sent something unreadable, or went over its memory or CPU-time limit"
             )
 
     def _lose(self, reason):
@@ -76,12 +82,16 @@ class RemoteFunction:
 
     def __call__(self, *args, **kwargs):
         tracers = [m for m in _get_current_dispatch_mode_stack() if isinstance(m, OpTracer)]
-        peer = self.submission.peer
-        value, ops = self.submission.request(
-            None, call=lambda: peer.call({"name": self.name}, args, kwargs, trace=bool(tracers))
+        end, timeout = self.submission.end, self.submission.call_timeout
+        fields = {"trace": True} if tracers else {}
+        value, reply = self.submission.request(
+            lambda: end.call({"name": self.name}, args, kwargs, timeout=timeout, **fields)
         )
+        ops = reply.get("ops", [])
         for tracer in tracers:
-            tracer.ops.update(str(op) for op in ops)
+            tracer.ops.update(str(op)[:100] for op in (ops if type(ops) is list else [])[:1000])
+        noise = reply.get("noise", "")
+        raise_if_noisy(self.name, noise if type(noise) is str else repr(noise))
         return value
 
 

@@ -1,6 +1,6 @@
 """Grade one submission, sealed: its cells run in a sandboxed worker, the hidden checks here."""
 
-import re
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,10 +11,12 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT, FUNCTIONS, POINTS
 from grader.course import NOTEBOOK
 from grader.runner import run_checks
+from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
+from grader.sealed.grader_end import GraderEnd
+from grader.sealed.peer import RemoteError
 from grader.sealed.remote import SealedSubmission
 from grader.sealed.sandbox import Limits
-from grader.sealed.spawn import Worker
-from grader.sealed.wire import Peer, PeerGone, PeerTimeout
+from grader.sealed.spawn import Worker, Zygote
 from grader.verdict import describe
 
 MAX_WORKER_STARTS = 6
@@ -29,6 +31,7 @@ class Assignment:
     ignore_stderr: str  # nbgrader's IgnorePattern.pattern
     cell_timeout: float  # nbgrader's Execute.timeout
     call_timeout: float = 10.0  # one call of a student function by a check
+    submission_budget: float = 60.0  # wall seconds for a whole submission; past it, the remaining checks score 0
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -49,6 +52,7 @@ class Assignment:
             pattern or "",
             float(config.Execute.get("timeout", 30)),
             float(sealed.get("call_timeout", cls.call_timeout)),
+            float(sealed.get("submission_budget", cls.submission_budget)),
             limits,
         )
 
@@ -63,6 +67,7 @@ class FunctionResult:
     lost: list[str] = field(default_factory=list)  # the points-table items lost (grader/points.py)
     checks: dict[str, str] = field(default_factory=dict)  # check -> "passed", "failed" or "skipped" (all cases)
     mistakes: dict[str, str] = field(default_factory=dict)  # failed check -> its first message, in English
+    manual_reason: str | None = None  # why an instructor should look at this function (needs_manual_grade)
 
 
 def not_graded(reason: str) -> FunctionResult:
@@ -74,7 +79,8 @@ class SubmissionResult:
     student: str
     functions: dict[str, FunctionResult]
     problems: list[str] = field(default_factory=list)  # what went wrong beyond failed checks
-    outputs: dict[int, list] = field(default_factory=dict)  # cell index -> events, for the feedback notebook
+    outputs: dict[int, list] = field(default_factory=dict)  # cell index -> its nbformat v4 output dicts
+    execution_counts: dict[int, int | None] = field(default_factory=dict)  # cell index -> In[n], as nbclient sets
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)  # seconds: worker start, student code, checks, ...
 
@@ -88,23 +94,39 @@ class SubmissionResult:
         return [fn for fn, r in self.functions.items() if r.in_kernel is not None and r.in_kernel > r.points]
 
 
-def grade_submission(student: str, path: Path, assignment: Assignment, zygote: str) -> SubmissionResult:
+def grade_submission(student: str, path: Path, assignment: Assignment, zygote: "Zygote") -> SubmissionResult:
     """Every function's sealed score; a broken notebook, hang or crash costs only what it touches."""
     start = time.monotonic()
     result = SubmissionResult(student, {})
     try:
+        _grade_into(result, path, assignment, zygote, start)
+    except Exception as err:  # this student's error boundary: whatever broke, the batch goes on
+        reason = f"the grader could not grade this submission ({type(err).__name__}: {_first_line(err)})"
+        result.problems.append(reason)
+        for fn in FUNCTIONS:
+            if fn not in result.functions:
+                result.functions[fn] = not_graded(reason)
+    result.seconds = time.monotonic() - start
+    return result
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).splitlines()
+    return lines[0][:200] if lines else ""
+
+
+def _grade_into(result: SubmissionResult, path: Path, assignment: Assignment, zygote, start: float) -> None:
+    try:
         nb = nbformat.read(path, as_version=4)
         cells, graded, ungraded = _cells_to_run(nb, assignment)
     except Exception as err:  # not JSON, not a notebook, unreadable: nothing can be graded
-        reason = f"the notebook could not be read ({type(err).__name__}: {str(err).splitlines()[0][:200]})"
+        reason = f"the notebook could not be read ({type(err).__name__}: {_first_line(err)})"
         cells, graded, ungraded = [], {}, {fn: reason for fn in FUNCTIONS}
     result.problems.extend(dict.fromkeys(ungraded.values()))
     for fn, reason in ungraded.items():
         result.functions[fn] = not_graded(reason)
     if graded:
-        _Run(assignment, zygote, cells, graded, result).grade()
-    result.seconds = time.monotonic() - start
-    return result
+        _Run(assignment, zygote, cells, graded, result, start + assignment.submission_budget).grade()
 
 
 def _cells_to_run(nb, assignment):
@@ -117,12 +139,14 @@ def _cells_to_run(nb, assignment):
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if grade_id in assignment.grade_sources:
+        nbgrader = cell.get("metadata", {}).get("nbgrader", {})
+        grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+        if isinstance(grade_id, str) and grade_id in assignment.grade_sources:
             seen.setdefault(grade_id, []).append(index)
             cells.append((index, assignment.grade_sources[grade_id]))
         else:
-            cells.append((index, str(cell.source)))
+            source = cell.get("source", "")
+            cells.append((index, source if isinstance(source, str) else "".join(map(str, source))))
     graded, ungraded = {}, {}
     for fn in FUNCTIONS:
         where = seen.get(f"test_{fn}", [])
@@ -137,10 +161,11 @@ def _cells_to_run(nb, assignment):
 
 
 class _Run:
-    """Runs a notebook in workers until every graded function has a verdict."""
+    """Runs a notebook in workers until every graded function has a verdict, within the submission's budget."""
 
-    def __init__(self, assignment, zygote, cells, graded, result):
+    def __init__(self, assignment, zygote, cells, graded, result, budget_end: float):
         self.assignment, self.zygote, self.cells, self.graded, self.result = assignment, zygote, cells, graded, result
+        self.budget_end = budget_end  # time.monotonic() when the submission's wall budget runs out
         self.skip: set[int] = set()
         self.verdicts: dict[str, FunctionResult] = {}
         self.current_cell: int | None = None
@@ -149,74 +174,103 @@ class _Run:
 
     def grade(self):
         for _ in range(MAX_WORKER_STARTS):
-            if self._attempt():
+            if self._budget_spent() or self._attempt():
                 break
+        if self._budget_spent() and any(fn not in self.verdicts for fn in self.graded):
+            self.result.problems.append(self._budget_message())
         reason = self.result.problems[-1] if self.result.problems else "the notebook never got that far"
         for fn in self.graded:
             verdict = self.verdicts.get(fn) or not_graded(reason)
             verdict.in_kernel = self._in_kernel_score(fn)
             self.result.functions[fn] = verdict
 
+    def _budget_spent(self) -> bool:
+        return time.monotonic() >= self.budget_end
+
+    def _budget_message(self) -> str:
+        return (
+            f"the submission used up its grading budget of {self.assignment.submission_budget:g} s "
+            "(SealedGrader.submission_budget): the remaining checks score 0"
+        )
+
     def _attempt(self) -> bool:
         """One worker: run the cells, grade what is asked and what is left. -> finished."""
         self.lost_in_check = False
         try:
             started = time.monotonic()
-            worker = Worker(self.zygote, self.assignment.limits)
+            worker = Worker(self.zygote)
             self._add_time("worker start", started)
         except Exception as err:
             self.result.problems.append(f"the sandbox could not start: {err}")
             return True
-        peer = Peer(worker.sock, side=1, resolve=_no_calls)
-        peer.extra_handlers.update(cell_start=self._cell_start(peer), grade=self._grade_handler(peer, worker))
+        end = GraderEnd(worker.sock, budget_end=self.budget_end, call_timeout=self.assignment.call_timeout)
+        end.on_grade = lambda fn: self._grade(fn, end, worker)
+        self.current_cell = None
         try:
-            peer.deadline_after(self.assignment.cell_timeout)
             started, checks_before = time.monotonic(), self.result.timings.get("checks", 0.0)
-            ran = peer.request({"op": "run", "cells": self.cells, "skip": sorted(self.skip)})
+            grade_cells = {index: fn for fn, index in self.graded.items()}
+            try:
+                ran = end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells)
+            finally:
+                self.current_cell = end.current_cell
+                self._record_violations(end, None)
             # the cells' time, less the checks that grade cells ran meanwhile
             self._add_time("student code", started + self.result.timings.get("checks", 0.0) - checks_before)
-            for cell in ran:
-                self.result.outputs[int(cell["index"])] = cell["events"]
+            self._take_outputs(ran)
             for fn in self.graded:  # grade cells that errored before award(), or were never reached
                 if fn not in self.verdicts:
-                    self.verdicts[fn] = self._check(fn, peer, worker)
+                    self.verdicts[fn] = self._check(fn, end, worker)
                     if self.lost_in_check:
                         return False  # the rest is graded in a fresh worker
             return True
-        except (PeerGone, PeerTimeout) as err:
+        except (PeerGone, PeerTimeout, RemoteError) as err:
             self._after_loss(err)
             return False
         finally:
             worker.kill()
 
-    def _cell_start(self, peer):
-        def handler(message):
-            self.current_cell = int(message["index"])
-            peer.deadline_after(self.assignment.cell_timeout)
+    def _take_outputs(self, ran):
+        """Each run cell's outputs, from the worker's report (which must be a list of cell reports)."""
+        indexes = {index for index, _ in self.cells}
+        if type(ran) is not list:
+            raise BadFrame("the worker's report of the cells is not a list")
+        for cell in ran:
+            if type(cell) is not dict or type(cell.get("index")) is not int or cell["index"] not in indexes:
+                raise BadFrame("the worker's report of a cell is malformed")
+            index = cell["index"]
+            self.result.outputs[index] = cell_outputs(cell.get("outputs"))
+            count = cell.get("execution_count")
+            self.result.execution_counts[index] = count if type(count) is int else None
 
-        return handler
+    def _grade(self, fn, end, worker) -> dict:
+        """A grade cell's award(fn): the sealed verdict, computed once per submission."""
+        if fn not in self.verdicts:
+            self.verdicts[fn] = self._check(fn, end, worker)
+        verdict = self.verdicts[fn]
+        return {"points": verdict.points, "message": verdict.message}
 
-    def _grade_handler(self, peer, worker):
-        def handler(message):
-            fn = str(message["function"])
-            if fn not in self.graded:
-                raise ValueError(f"no function {fn!r} is graded")
-            if fn not in self.verdicts:
-                self.verdicts[fn] = self._check(fn, peer, worker)
-            peer.deadline_after(self.assignment.cell_timeout)
-            verdict = self.verdicts[fn]
-            return {"points": verdict.points, "message": verdict.message}
-
-        return handler
-
-    def _check(self, fn, peer, worker) -> FunctionResult:
+    def _check(self, fn, end, worker) -> FunctionResult:
         self.grading = fn
-        submission = SealedSubmission(peer, self.assignment.call_timeout, on_lost=lambda reason: worker.kill())
+        budget = self.assignment.submission_budget
+        submission = SealedSubmission(
+            end, self.assignment.call_timeout, on_lost=lambda reason: worker.kill(), budget=budget
+        )
         started = time.monotonic()
-        report = run_checks(fn, submission)
-        self._add_time("checks", started)
-        self.grading = None
+        end.start_check(fn)
+        try:
+            report = run_checks(fn, submission)
+        finally:
+            violations = end.end_check()
+            self._add_time("checks", started)
+            self.grading = None
         self.lost_in_check = bool(submission.lost)
+        if violations:
+            self._record_violations(end, fn)
+            return FunctionResult(
+                0.0,
+                f"{fn} scores 0: while its hidden checks ran, your code spoke to the grader out of turn "
+                f"({violations[0]}) / {fn} 得 0 分:隐藏测试运行时,你的代码越权与评分程序通信",
+            )
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
         return FunctionResult(
@@ -227,11 +281,22 @@ class _Run:
             mistakes=report.mistakes(),
         )
 
+    def _record_violations(self, end, function):
+        """The worker's out-of-turn requests (during cells: function None) become the student's problems."""
+        for fn, what in end.violations:
+            if fn == function:
+                where = f"during the checks of {fn}" if fn else "while the cells ran"
+                problem = f"the code asked the grader for something out of turn {where}: {what}; it was refused"
+                if problem not in self.result.problems:
+                    self.result.problems.append(problem)
+
     def _add_time(self, part: str, since: float):
         self.result.timings[part] = self.result.timings.get(part, 0.0) + time.monotonic() - since
 
     def _after_loss(self, err):
         """The worker hung or died outside a check: skip that cell next time, as a timed-out cell is."""
+        if self._budget_spent():
+            return  # grade() says so once, for every function still without a verdict
         if self.lost_in_check:  # a check killed it: that function has its verdict, the cell may run again
             self.lost_in_check = False
             return
@@ -239,44 +304,96 @@ class _Run:
             self.verdicts.setdefault(self.grading, FunctionResult(0.0, f"{self.grading} could not be graded: {err}"))
             self.grading = None
             return
-        what = "ran longer than the cell time limit" if isinstance(err, PeerTimeout) else f"ended the process ({err})"
+        if isinstance(err, PeerTimeout):
+            what = "ran longer than the cell time limit"
+        elif isinstance(err, BadFrame):
+            what = f"broke the connection to the grader ({err})"
+        else:
+            what = f"ended the process ({err})"
         self.result.problems.append(f"cell {self.current_cell} {what}; it was skipped")
         if self.current_cell is None or self.current_cell in self.skip:
             self.skip.update(i for i, _ in self.cells)  # cannot make progress: stop running cells
         self.skip.add(self.current_cell)
-        self.result.outputs[self.current_cell] = [("error", type(err).__name__, what, "")]
+        self.result.outputs[self.current_cell] = [_error_output(type(err).__name__, f"the cell {what}")]
 
     def _in_kernel_score(self, fn) -> float | None:
-        """nbgrader's rule on the grade cell's outputs: error or stderr 0, first value partial, else full."""
-        events = self.result.outputs.get(self.graded[fn])
-        if events is None:
+        """The score nbgrader itself gives the grade cell as the worker ran it (IgnorePattern, then its rules)."""
+        outputs = self.result.outputs.get(self.graded[fn])
+        if outputs is None:
             return None
-        points = float(POINTS[fn])
-        for event in _merged(events):
-            if event[0] == "error":
-                return 0.0
-            if event[0] == "stderr" and not (
-                self.assignment.ignore_stderr and re.search(self.assignment.ignore_stderr, event[1])
-            ):
-                return 0.0
-            if event[0] == "result":
-                try:
-                    return min(float(event[1]), points)
-                except ValueError:
-                    return points  # nbgrader gives full marks for a value that is not a number
+        return in_kernel_score(outputs, float(POINTS[fn]), self.assignment.ignore_stderr)
+
+
+OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
+
+
+def cell_outputs(text: str) -> list[dict]:
+    """A cell's outputs as the worker sends them (JSON) -> nbformat v4 output dicts; anything else is dropped.
+
+    The worker is not trusted: only the four output types, with their fields as plain JSON, are kept.
+    """
+    try:
+        outputs = json.loads(text) if isinstance(text, str) else []
+    except ValueError:
+        return [_error_output("UnreadableOutput", "the cell's outputs could not be read")]
+    kept = []
+    for output in outputs if isinstance(outputs, list) else []:
+        if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
+            continue
+        try:
+            kept.append(_v4_output(output))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return kept
+
+
+def _v4_output(output: dict) -> dict:
+    """One output rebuilt with nbformat's constructors from the fields its type has."""
+    kind = output["output_type"]
+    if kind == "stream":
+        return nbformat.v4.new_output(
+            "stream", name=_one_of(output["name"], "stdout", "stderr"), text=str(output["text"])
+        )
+    if kind == "error":
+        return _error_output(str(output["ename"]), str(output["evalue"]), [str(line) for line in output["traceback"]])
+    data, metadata = output.get("data"), output.get("metadata", {})
+    if not isinstance(data, dict) or not isinstance(metadata, dict):
+        raise TypeError("display data must be a mime bundle")
+    if kind == "execute_result":
+        count = output.get("execution_count")
+        return nbformat.v4.new_output(
+            kind, data, metadata=metadata, execution_count=count if isinstance(count, int) else None
+        )
+    return nbformat.v4.new_output(kind, data, metadata=metadata)
+
+
+def _one_of(value, *allowed):
+    if value not in allowed:
+        raise ValueError(f"{value!r} is not one of {allowed}")
+    return value
+
+
+def _error_output(ename: str, evalue: str, traceback: list[str] | None = None) -> dict:
+    return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=traceback or [f"{ename}: {evalue}"])
+
+
+def in_kernel_score(outputs: list[dict], points: float, ignore_stderr: str) -> float:
+    """nbgrader's own verdict on a grade cell with these outputs: its IgnorePattern, then determine_grade.
+
+    A value above the points (which makes stock nbgrader fail the notebook) counts as the full points.
+    """
+    from nbgrader.preprocessors import IgnorePattern
+    from nbgrader.utils import determine_grade
+
+    cell = nbformat.v4.new_code_cell(
+        "", metadata={"nbgrader": {"grade": True, "solution": False, "points": points, "grade_id": "in_kernel"}}
+    )
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    cell, _ = IgnorePattern(pattern=ignore_stderr, enabled=bool(ignore_stderr)).preprocess_cell(cell, {}, 0)
+    try:
+        score, _ = determine_grade(cell)
+    except ValueError:
         return points
+    return float(score)
 
 
-def _merged(events):
-    """Consecutive writes to one stream are one output, as in a notebook."""
-    out = []
-    for event in events:
-        if out and event[0] in ("stdout", "stderr") and out[-1][0] == event[0]:
-            out[-1] = (event[0], out[-1][1] + event[1])
-        else:
-            out.append(tuple(event))
-    return out
-
-
-def _no_calls(target):
-    raise PermissionError("the grader serves no calls by name")

@@ -1,0 +1,130 @@
+"""The grader's end of the connection: a state machine that answers only what the current step allows.
+
+The grader drives: it asks the worker to run the cells, and while they run the worker may only say which
+cell starts (in order) and, from a grade cell, ask for that function's grade. While the hidden checks of
+a function run, the worker may only answer the call in progress, call back a grader function handed to it
+for this check, or ask for a gradient of a result of this check. Anything else (a grade request during a
+check, a callback kept from an earlier check, a cell that is not next, a reply to another request) is
+refused, and recorded in `violations`: session.py scores the function whose check was running 0 and
+reports it as that student's problem.
+"""
+
+import time
+
+from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits
+from grader.sealed.peer import Peer, Refused, _field, returning
+from grader.sealed.values import CALLBACK
+
+
+class GraderEnd(Peer):
+    """One worker's conversation, seen from the grader."""
+
+    def __init__(self, sock, *, budget_end: float, call_timeout: float, limits: FrameLimits = DEFAULT_LIMITS):
+        super().__init__(sock, limits)
+        self.budget_end = budget_end  # time.monotonic() when the submission's wall budget runs out
+        self.default_timeout = call_timeout
+        self.cell_timeout: float | None = None
+        self.expected_cells: list[int] = []  # the cells of the run in progress, in order
+        self.current_cell: int | None = None
+        self.grade_cells: dict[int, str] = {}  # cell index -> the function its award() may ask for
+        self.on_grade = None  # function -> {"points", "message"}; set by the session
+        self.checking: str | None = None  # the function whose checks are running
+        self.callbacks: dict[int, object] = {}  # handle -> grader function, live during one check
+        self.violations: list[tuple[str | None, str]] = []  # (function being checked or None, what)
+
+    def cap_deadline(self, deadline):
+        return self.budget_end if deadline is None else min(deadline, self.budget_end)
+
+    def budget_spent(self) -> bool:
+        return time.monotonic() >= self.budget_end
+
+    def out_of_turn(self, what: str) -> None:
+        self.violations.append((self.checking, what))
+
+    def _refuse(self, what: str):
+        self.out_of_turn(what)
+        raise Refused(f"the grader refused {what}: it answers only the call in progress")
+
+    # -- the worker's requests ----------------------------------------------------------------------------
+    def handle(self, message: dict) -> dict:
+        op = message["op"]
+        top = self.pending[-1].op if self.pending else None
+        if op == "cell_start":
+            index = _field(message, "index", int)
+            if top != "run" or self.checking is not None:
+                self._refuse(f"a cell_start message during {self._doing()}")
+            if not self.expected_cells or self.expected_cells[0] != index:
+                self._refuse(f"a start of cell {index}, which is not the next cell to run")
+            self.expected_cells.pop(0)
+            self.current_cell = index
+            if self.cell_timeout is not None:
+                self.extend(self.cell_timeout)
+            return returning(None)
+        if op == "grade":
+            function = _field(message, "function", str)[:100]
+            if top != "run" or self.checking is not None:
+                self._refuse(f"a grade request for {function} during {self._doing()}")
+            if self.grade_cells.get(self.current_cell) != function:
+                self._refuse(f"a grade request for {function} outside its grade cell")
+            run = self.pending[-1]
+            run.deadline = self.budget_end  # the checks' calls have deadlines of their own
+            try:
+                return returning(self.on_grade(function))
+            finally:
+                if self.cell_timeout is not None:
+                    self.extend(self.cell_timeout)
+        if op == "call":
+            target = _field(message, "target", dict)
+            handle = target.get("callback")
+            if self.checking is None or top not in ("call", "backward"):
+                self._refuse(f"a call of a grader function during {self._doing()}")
+            if type(handle) is not int or handle not in self.callbacks:
+                self._refuse(f"a call of a grader function no longer live (kept from earlier?) during {self._doing()}")
+            return self.serve_call(message, self.callbacks[handle])
+        if op == "backward":
+            if self.checking is None:
+                self._refuse(f"a gradient request during {self._doing()}")
+            return self.backward_for(message)
+        self._refuse(f"a {op[:40]!r} request during {self._doing()}")
+
+    def _doing(self) -> str:
+        if self.checking is not None:
+            return f"the checks of {self.checking}"
+        if self.current_cell is not None:
+            return f"cell {self.current_cell}"
+        return "the start of the run"
+
+    # -- what the session drives --------------------------------------------------------------------------
+    def run_cells(self, cells: list, skip: set[int], cell_timeout: float, grade_cells: dict[int, str]):
+        """Run the notebook's cells in the worker; -> what it reports for each (validated by the caller)."""
+        self.cell_timeout = cell_timeout
+        self.expected_cells = [index for index, _ in cells if index not in skip]
+        self.grade_cells = grade_cells
+        self.current_cell = None
+        return self.request({"op": "run", "cells": [list(c) for c in cells], "skip": sorted(skip)}, cell_timeout)
+
+    def start_check(self, function: str) -> None:
+        self.checking = function
+
+    def end_check(self) -> list[str]:
+        """Forget the check's callbacks and graphs; -> the out-of-turn requests made during it."""
+        function, self.checking = self.checking, None
+        self.callbacks.clear()
+        self.graphs.clear()
+        return [what for fn, what in self.violations if fn == function and function is not None]
+
+    def encode_callable(self, fn) -> int:
+        if self.checking is None:
+            raise BadFrame("grader functions are handed to the worker only during a check")
+        handle = self._new_ref()
+        self.callbacks[handle] = fn
+        return handle
+
+    def revoke(self, encoded) -> None:
+        """Forget the callbacks in `encoded` (a patch's globals): none works after its block."""
+        if type(encoded) is dict:
+            for value in encoded.values():
+                if type(value) is dict and len(value) == 1:
+                    [(tag, handle)] = value.items()
+                    if tag == CALLBACK and type(handle) is int:
+                        self.callbacks.pop(handle, None)
