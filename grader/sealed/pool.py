@@ -1,16 +1,30 @@
-"""Grade every submission of the course, sealed and in parallel on Dask, into nbgrader's gradebook."""
+"""Grade every submission of the course, sealed and in parallel on Dask, into nbgrader's gradebook.
+
+Each finished submission goes through nbgrader's own `autograde` converter, with its Execute step
+replaced by the sealed run's outputs: nbgrader itself sanitizes the notebook, reads timestamp.txt, copies
+the submission's files, scores every grade cell (SaveAutoGrades), writes "No response." comments and
+applies the configured late-submission plugin, so the gradebook is what `nbgrader autograde` leaves.
+"""
 
 import dataclasses
 import json
+import logging
 import os
+import stat
 import time
 import warnings
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import NbGraderException
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.utils import is_grade
 from rich.progress import Progress
 from sqlalchemy.exc import SAWarning
+from traitlets.config.loader import PyFileConfigLoader
 
 from grader import ASSIGNMENT, report
 from grader.course import NOTEBOOK, db_url
@@ -48,13 +62,13 @@ def grade_course(
             ) from None
     todo = submissions(root)
     results = []
-    with Gradebook(url) as gb, Progress(disable=not show_progress, transient=True) as progress:
+    autograder = SealedAutograde(root, assignment)
+    with Progress(disable=not show_progress, transient=True) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
         for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
             started = time.monotonic()
-            record(gb, result)
+            autograder.record(result)
             result.timings["gradebook write"] = time.monotonic() - started
-            write_feedback_notebook(root, todo[result.student], result, assignment)
             results.append(result)
             progress.advance(bar)
     results.sort(key=lambda r: r.student)
@@ -84,63 +98,154 @@ def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     return path
 
 
-def record(gb: Gradebook, result: SubmissionResult) -> None:
-    """Write one student's sealed scores to the gradebook (creating the submission if needed)."""
+class SealedAutograde:
+    """nbgrader's Autograde converter for one course, run per graded submission with the sealed outputs."""
+
+    def __init__(self, root: Path, assignment: Assignment):
+        self.root, self.assignment = root, assignment
+        self.config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        self.config.CourseDirectory.db_url = db_url(root)  # a relative SQLite path means the course root
+        self.log = logging.getLogger("grader.sealed.nbgrader")  # nbgrader's log: kept, not printed
+        self.log.propagate = False
+        self.errors = _Errors()
+        self.log.handlers[:] = [self.errors]
+        self.coursedir = CourseDirectory(config=self.config, root=str(root), log=self.log)
+        self.url = db_url(root)
+
+    def record(self, result: SubmissionResult) -> None:
+        """Gradebook, autograded/<student>/ and its files, as `nbgrader autograde` leaves them for this result.
+
+        A notebook nbgrader cannot process (not JSON, missing) scores 0 in every grade and is left for
+        manual grading; a function whose result has a manual_reason is marked for manual grading too.
+        """
+        self.coursedir.assignment_id = ASSIGNMENT
+        self.coursedir.student_id = result.student
+        converter = Autograde(coursedir=self.coursedir, config=self.config, log=self.log)
+        converter.force = True
+        sealed = SealedOutputs(result=result)
+        converter.autograde_preprocessors = [
+            sealed if pp is Execute else pp for pp in converter.autograde_preprocessors
+        ]
+        self.errors.lines.clear()
+        try:
+            with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
+                warnings.simplefilter("ignore", SAWarning)
+                converter.start()
+            converted = sealed.ran
+        except NbGraderException:
+            converted = False
+        if not converted:
+            said = next((line for line in self.errors.lines if "Traceback" not in line), "")
+            result.problems.append(
+                f"nbgrader could not autograde the notebook; it scores 0 and needs manual grading {said}"
+            )
+        with Gradebook(self.url) as gb:
+            if not converted:
+                _record_unprocessed(gb, result)
+            _mark_for_review(gb, result)
+        if converted:
+            self._hide_hidden_tests(result)
+
+    def _hide_hidden_tests(self, result: SubmissionResult) -> None:
+        """autograded/: each grade cell shows its release (visible) version, so feedback has no hidden test."""
+        path = self.root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if cell.cell_type == "code" and grade_id in self.assignment.visible_sources:
+                cell.source = self.assignment.visible_sources[grade_id]
+        mode = path.stat().st_mode
+        path.chmod(mode | stat.S_IWUSR)  # nbgrader leaves autograded files read-only
+        nbformat.write(nb, path)
+        path.chmod(mode)
+
+
+class _Errors(logging.Handler):
+    """The first line of each error nbgrader logs for the submission at hand."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(record.getMessage().splitlines()[0][:300] if record.getMessage() else "")
+
+
+class SealedOutputs(NbGraderPreprocessor):
+    """In place of nbgrader's Execute: every code cell gets its outputs and execution count from the sealed run,
+    and every grade cell the sealed verdict (the points as its value, or an error for none)."""
+
+    def __init__(self, result: SubmissionResult, **kwargs):
+        super().__init__(**kwargs)
+        self.result, self.ran = result, False
+
+    def preprocess(self, nb, resources):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+            verdict = self.result.functions.get(grade_id.removeprefix("test_"))
+            count = self.result.execution_counts.get(index)
+            if is_grade(cell) and verdict is not None:
+                cell.outputs = [nbformat.from_dict(o) for o in verdict_outputs(verdict, count)]
+            else:
+                cell.outputs = [nbformat.from_dict(o) for o in self.result.outputs.get(index, [])]
+            cell.execution_count = count
+        self.ran = True
+        return nb, resources
+
+
+def _record_unprocessed(gb: Gradebook, result: SubmissionResult) -> None:
+    """A submission nbgrader could not autograde: 0 in every grade (sealed verdicts), left for manual grading."""
     gb.update_or_create_student(result.student)
     try:
         gb.find_submission(ASSIGNMENT, result.student)
     except MissingEntry:
-        with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore", SAWarning)
             gb.add_submission(ASSIGNMENT, result.student)
     for fn, verdict in result.functions.items():
         grade = gb.find_grade(f"test_{fn}", NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, result.student)
         grade.auto_score = verdict.points
+        grade.needs_manual_grade = True
     gb.db.commit()
 
 
-def write_feedback_notebook(root: Path, path: Path, result: SubmissionResult, assignment: Assignment) -> None:
-    """autograded/<student>/...: the student's cells, their outputs, and each grade cell's sealed verdict.
-
-    Grade cells show their release (visible) version only, so feedback never contains hidden tests.
-    """
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:
-        return  # nothing to show: the reason is in the run's summary
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
+def _mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
+    """A verdict with a manual_reason: its grade needs manual grading, the reason is its solution's comment."""
+    notebook = NOTEBOOK.removesuffix(".ipynb")
+    for fn, verdict in result.functions.items():
+        reason = getattr(verdict, "manual_reason", None)
+        if not reason:
             continue
-        cell.outputs = [_output(event) for event in result.outputs.get(index, [])]
-        cell.execution_count = None
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-        if grade_id in assignment.visible_sources:
-            cell.source = assignment.visible_sources[grade_id]
-            cell.outputs = _verdict_outputs(result.functions[grade_id.removeprefix("test_")])
-    out = root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK
-    out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out)
+        gb.find_grade(f"test_{fn}", notebook, ASSIGNMENT, result.student).needs_manual_grade = True
+        try:
+            comment = gb.find_comment(fn, notebook, ASSIGNMENT, result.student)
+        except MissingEntry:
+            continue
+        note = f"Left for manual grading / 需要人工评分: {reason}"
+        comment.auto_comment = f"{comment.auto_comment}\n{note}" if comment.auto_comment else note
+    gb.db.commit()
 
 
-def _verdict_outputs(verdict: FunctionResult) -> list:
+def verdict_outputs(verdict: FunctionResult, execution_count: int | None = None) -> list[dict]:
     """A grade cell's outputs as nbgrader reads them: the points as the value, or an error for none."""
+    message = verdict.message
+    reason = getattr(verdict, "manual_reason", None)
+    if reason:
+        message = f"{message}\n" if message else ""
+        message += f"Your instructor will look at this function / 教师将人工审阅此函数: {reason}"
     if verdict.points <= 0:
         return [
             nbformat.v4.new_output(
                 "error",
                 ename="HiddenChecksFailed",
-                evalue=verdict.message,
-                traceback=[f"HiddenChecksFailed: {verdict.message}"],
+                evalue=message,
+                traceback=[f"HiddenChecksFailed: {message}"],
             )
         ]
-    shown = [nbformat.v4.new_output("stream", name="stdout", text=verdict.message + "\n")] if verdict.message else []
-    return [*shown, nbformat.v4.new_output("execute_result", {"text/plain": repr(verdict.points)})]
-
-
-def _output(event):
-    kind = event[0]
-    if kind in ("stdout", "stderr"):
-        return nbformat.v4.new_output("stream", name=kind, text=event[1])
-    if kind == "result":
-        return nbformat.v4.new_output("execute_result", {"text/plain": event[1]})
-    return nbformat.v4.new_output("error", ename=event[1], evalue=event[2], traceback=[event[3]])
+    shown = [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")] if message else []
+    value = nbformat.v4.new_output(
+        "execute_result", {"text/plain": repr(verdict.points)}, execution_count=execution_count
+    )
+    return [*shown, value]

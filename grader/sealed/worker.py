@@ -1,48 +1,281 @@
-"""The sandboxed worker: runs a student's notebook cells and serves the grader's calls into them.
+"""The sandboxed worker: runs a student's notebook cells as Jupyter does and serves the grader's calls into them.
 
-Runs in a child forked from the zygote, after sandbox.confine(): nothing of lesson_ref or the hidden
-checks is in this process or readable from it.
+Runs in a child forked from the zygote, confined: nothing of lesson_ref or the hidden checks is in this
+process or readable from it. Cells run in an IPython InteractiveShell (magics, `!` lines, display(), the
+inline matplotlib backend, execution counts); each cell's outputs come back as nbformat v4 output dicts,
+as nbclient stores them from a kernel's messages.
 """
 
-import ast
-import builtins
-import io
+import base64
+import json
 import os
 import sys
-import traceback
+import tempfile
 import types
 
-from grader.sealed import sandbox
-from grader.sealed.wire import Peer, PeerGone, recv_frame, send_frame
+import IPython  # noqa: F401  (the zygote preloads IPython by importing this module)
+from IPython.core.displayhook import DisplayHook
+from IPython.core.displaypub import DisplayPublisher
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.text import SList
+from traitlets.config import Config
+
+from grader.sealed.frames import send_frame
+from grader.sealed.worker_end import WorkerEnd
 from grader.verdict import HiddenChecksFailed, show_verdict
 
 MAX_CELL_OUTPUT = 64 * 1024  # characters of stdout/stderr kept per cell
+MAX_CELL_RICH = 4 * 2**20  # characters of display data (images as base64) kept per cell
+GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracebacks skip its frames
+NO_PROGRAMS = "no program can be started while the notebook is graded (sandbox)"
+NO_PROGRAMS_EXIT = 126  # what a shell says of a command it cannot execute
 
 
-class _Stream(io.TextIOBase):
-    """sys.stdout / sys.stderr of a cell: text goes into the cell's events, up to a limit."""
+class _Outputs:
+    """One cell's outputs as nbclient stores them from a kernel: v4 output dicts.
 
-    def __init__(self, name, events, budget):
-        self.name, self.events, self.budget = name, events, budget
+    As ipykernel buffers stdout and stderr and flushes both (stdout first) before any other output and at
+    the end of the cell, the writes to a stream between two other outputs make one stream output.
+    """
 
-    def writable(self):
+    def __init__(self, displays: dict):
+        self.items: list[dict] = []
+        self.displays = displays  # display_id -> its outputs in any cell (update_display changes them)
+        self.pending = {"stdout": [], "stderr": []}  # written since the last flush
+        self.stream_chars = self.rich_chars = 0
+        self.clear_pending = False
+
+    def _add(self, output: dict) -> dict:
+        if self.clear_pending:
+            self.items.clear()
+            self.clear_pending = False
+        self.items.append(output)
+        return output
+
+    def stream(self, name: str, text: str) -> None:
+        room = MAX_CELL_OUTPUT - self.stream_chars
+        if room > 0 and text:
+            self.pending[name].append(text[:room])
+            self.stream_chars += min(len(text), room)
+
+    def flush(self) -> None:
+        for name, parts in self.pending.items():
+            if not parts:
+                continue
+            text = "".join(parts)
+            parts.clear()
+            last = self.items[-1] if self.items and not self.clear_pending else None
+            if last is not None and last["output_type"] == "stream" and last["name"] == name:
+                last["text"] += text
+            else:
+                self._add({"output_type": "stream", "name": name, "text": text})
+
+    def rich(self, output_type: str, data: dict, metadata: dict | None, **extra) -> dict | None:
+        self.flush()
+        data = _json_data(data)
+        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
+        if self.rich_chars + size > MAX_CELL_RICH:
+            self.stream("stdout", f"[an output of {size} characters was left out: over the cell's {MAX_CELL_RICH}]\n")
+            return None
+        self.rich_chars += size
+        return self._add({"output_type": output_type, "data": data, "metadata": _json_data(metadata or {}), **extra})
+
+    def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
+        self.flush()
+        self._add({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback})
+
+    def clear(self, wait: bool) -> None:
+        """clear_output(): at once, or (wait=True) when the next output comes, as nbclient does."""
+        self.flush()
+        self.clear_pending = wait
+        if not wait:
+            self.items.clear()
+        self.stream_chars = self.rich_chars = 0
+
+
+def _json_data(bundle: dict) -> dict:
+    """A mime bundle as JSON keeps it: bytes (PNG, JPEG) as base64 text, as ipykernel sends them."""
+    clean = {}
+    for key, value in bundle.items():
+        if isinstance(value, (bytes, bytearray)):
+            value = base64.b64encode(value).decode("ascii")
+        clean[str(key)] = value
+    return json.loads(json.dumps(clean, default=repr))
+
+
+class _Stream:
+    """sys.stdout / sys.stderr while a cell runs: text goes to the cell's outputs, up to a limit."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, name: str, shell: "_Shell"):
+        self.name, self.shell = name, shell
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.shell.outputs is not None:
+            self.shell.outputs.stream(self.name, text)
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
         return True
 
-    def write(self, text):
-        text = str(text)
-        room = MAX_CELL_OUTPUT - self.budget[0]
-        if room > 0:
-            self.events.append((self.name, text[:room]))
-            self.budget[0] += min(len(text), room)
-        return len(text)
+    def readable(self) -> bool:
+        return False
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+
+class _DisplayHook(DisplayHook):
+    """A cell's value -> an execute_result output, with the cell's execution count."""
+
+    def start_displayhook(self):
+        self._bundle = None
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        self._bundle = (format_dict, md_dict)
+
+    def finish_displayhook(self):
+        if self._bundle and self._bundle[0] and self.shell.outputs is not None:
+            data, metadata = self._bundle
+            self.shell.outputs.rich("execute_result", data, metadata, execution_count=self.prompt_count)
+        self._bundle = None
+
+
+class _DisplayPublisher(DisplayPublisher):
+    """display() -> display_data outputs; update_display() changes the outputs with that display_id."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        outputs = self.shell.outputs
+        if outputs is None:
+            return
+        display_id = (transient or {}).get("display_id")
+        if update:
+            for output in outputs.displays.get(display_id, []):
+                output["data"], output["metadata"] = _json_data(data), _json_data(metadata or {})
+            return
+        output = outputs.rich("display_data", data, metadata)
+        if output is not None and display_id is not None:
+            outputs.displays.setdefault(display_id, []).append(output)
+
+    def clear_output(self, wait=False):
+        if self.shell.outputs is not None:
+            self.shell.outputs.clear(wait)
+
+
+class _Shell(InteractiveShell):
+    """IPython as a Jupyter kernel runs it, its outputs kept as nbclient keeps them, and no programs run."""
+
+    displayhook_class = _DisplayHook
+    display_pub_class = _DisplayPublisher
+    outputs: _Outputs | None = None
+
+    def ask_exit(self):
+        """exit() in a kernel asks the front end to close it; nbclient ignores that, the notebook goes on."""
+
+    def enable_gui(self, gui=None):
+        """No GUI event loop in a kernel: only the inline backend (or a failing other one) is left."""
+        if gui not in (None, "inline"):
+            raise RuntimeError(f"the {gui!r} GUI event loop is not available while grading")
+
+    def _showtraceback(self, etype, evalue, stb):
+        if self.outputs is not None:
+            self.outputs.error(etype.__name__, _safe_str(evalue), list(stb))
+
+    def _get_exc_info(self, exc_tuple=None):
+        """The exception with the grader's own frames cut out: a traceback names the student's cells only."""
+        etype, value, tb = super()._get_exc_info(exc_tuple)
+        return etype, value, _without_grader_frames(tb)
+
+    def system_piped(self, cmd):
+        """A `!` line: no program can start here, so it fails as a shell line that cannot run (cell goes on)."""
+        command = self.var_expand(cmd, depth=1)
+        print(f"{command.split()[0] if command.split() else command}: {NO_PROGRAMS}")
+        self.user_ns["_exit_code"] = NO_PROGRAMS_EXIT
+
+    system_raw = system = system_piped
+
+    def getoutput(self, cmd, split=True, depth=0):
+        """`x = !cmd`: the output a failing command gives (its error message)."""
+        command = self.var_expand(cmd, depth=depth + 1)
+        return SList([f"{command.split()[0] if command.split() else command}: {NO_PROGRAMS}"])
+
+
+def _safe_str(value) -> str:
+    try:
+        return str(value)
+    except BaseException as err:
+        return f"<str() failed: {type(err).__name__}>"
+
+
+def _without_grader_frames(tb):
+    """The traceback without frames of the grader's own files (the cells' frames stay, in order)."""
+    frames = []
+    while tb is not None:
+        if not tb.tb_frame.f_code.co_filename.startswith(GRADER_DIR):
+            frames.append(tb)
+        tb = tb.tb_next
+    rebuilt = None
+    for frame in reversed(frames):
+        rebuilt = types.TracebackType(rebuilt, frame.tb_frame, frame.tb_lasti, frame.tb_lineno)
+    return rebuilt
+
+
+_shell: _Shell | None = None
+
+
+def prepare() -> _Shell:
+    """Create the IPython shell once (the zygote calls this before forking; a worker inherits it).
+
+    History is off and IPython's own folder is a throwaway one, removed at once: nothing is written to
+    ~/.ipython. The inline matplotlib backend is on, as in a Jupyter kernel.
+    """
+    global _shell
+    if _shell is not None:
+        return _shell
+    config = Config()
+    config.HistoryManager.enabled = False
+    config.HistoryAccessor.enabled = False
+    config.InteractiveShell.colors = "neutral"  # the ANSI colours of tracebacks from ipykernel
+    config.InteractiveShell.autocall = 0
+    config.InteractiveShell.xmode = "Context"
+    with tempfile.TemporaryDirectory(prefix="lesson2-ipython-") as ipython_dir:
+        shell = _Shell.instance(config=config, ipython_dir=ipython_dir)
+    shell.set_hook("show_in_pager", _pager, 99)  # `obj?` goes to a kernel's pager payload, not the cell
+    shell.enable_matplotlib("inline")
+    _shell = shell
+    return shell
+
+
+def _pager(self, data, start=0, screen_lines=0, pager_cmd=None):
+    """In a kernel, help (`obj?`) is a pager payload that nbclient does not store: nothing reaches the cell."""
 
 
 class Notebook:
-    """The student's namespace and the cells that fill it."""
+    """The student's IPython shell and the cells that fill its namespace."""
 
-    def __init__(self, peer: Peer):
+    def __init__(self, peer: WorkerEnd | None):
         self.peer = peer
-        self.ns = {"__name__": "__main__", "__builtins__": builtins}
+        self.shell = prepare()
+        self.shell.ipython_dir = os.getcwd()  # the worker's scratch folder, should anything be written
+        self.ns = self.shell.user_ns
+        self.displays: dict = {}
         self.patches = {}
         hidden = types.ModuleType("grader.hidden")
         hidden.award = self.award
@@ -55,35 +288,41 @@ class Notebook:
         return show_verdict(float(verdict["points"]), str(verdict["message"]))
 
     def run(self, message):
-        """Run the cells in order (skipping some); return each cell's events."""
+        """Run the cells in order (skipping some). -> each cell's index, execution count and outputs (JSON).
+
+        An empty cell is not run and takes no execution count, as in nbclient.
+        """
         results = []
         skip = set(message["skip"])
         for index, source in message["cells"]:
             if index in skip:
                 continue
+            if not str(source).strip():
+                results.append({"index": index, "execution_count": None, "outputs": "[]"})
+                continue
             self.peer.request({"op": "cell_start", "index": index})
-            results.append({"index": index, "events": self.run_cell(index, source)})
+            count, outputs = self.run_cell(str(source))
+            results.append({"index": index, "execution_count": count, "outputs": json.dumps(outputs)})
         return results
 
-    def run_cell(self, index, source):
-        events = []
-        saved = sys.stdout, sys.stderr, sys.displayhook
-        budget = [0]  # characters written by this cell so far, both streams
-        sys.stdout, sys.stderr = _Stream("stdout", events, budget), _Stream("stderr", events, budget)
-        sys.displayhook = lambda value: value is None or events.append(("result", _text(value)))
+    def run_cell(self, source: str) -> tuple[int, list[dict]]:
+        """Run one cell as a kernel's execute request. -> (its execution count, its outputs)."""
+        shell = self.shell
+        outputs = shell.outputs = _Outputs(self.displays)
+        count = shell.execution_count
+        saved = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _Stream("stdout", shell), _Stream("stderr", shell)
         try:
-            tree = ast.parse(source, filename=f"<cell {index}>")
-            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-            exec(compile(tree, f"<cell {index}>", "exec"), self.ns)
-            if last is not None:
-                value = eval(compile(ast.Expression(last.value), f"<cell {index}>", "eval"), self.ns)
-                sys.displayhook(value)
-        except BaseException as err:  # SystemExit and KeyboardInterrupt too: the notebook goes on
-            tb = "".join(traceback.format_exception(type(err), err, err.__traceback__)[-8:])
-            events.append(("error", type(err).__name__, str(err)[:4000], tb[-8000:]))
+            shell.run_cell(source, store_history=True)
+        except BaseException as err:  # IPython's own machinery failed (it catches the cell's errors itself)
+            outputs.error(type(err).__name__, _safe_str(err), [f"{type(err).__name__}: {_safe_str(err)}"])
+            shell.execution_count = count + 1
         finally:
-            sys.stdout, sys.stderr, sys.displayhook = saved
-        return events
+            sys.stdout, sys.stderr = saved
+            shell.outputs = None
+        outputs.flush()
+        outputs.clear_pending = False
+        return count, outputs.items
 
     def resolve(self, target):
         name = str(target.get("name"))
@@ -113,34 +352,16 @@ class Notebook:
                 scope[name] = value
 
 
-def _text(value) -> str:
-    try:
-        return repr(value)[:10000]
-    except BaseException as err:
-        return f"<repr failed: {type(err).__name__}>"
+def refuse(sock, reason: str) -> None:
+    """Tell the grader this worker will run nothing, and why (its confinement failed)."""
+    send_frame(sock, {"op": "failed", "reason": reason})
 
 
-def serve(sock, workdir: str, limits: sandbox.Limits) -> None:
-    """Confine this process, then answer the grader until it says exit or goes away."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):  # direct writes to the real stdout/stderr go nowhere
-        os.dup2(devnull, fd)
-    os.chdir(workdir)
-    os.environ.update(HOME=workdir, TMPDIR=workdir, MPLCONFIGDIR=workdir, NBGRADER_EXECUTION="autograde")
-    try:
-        sandbox.confine(workdir, limits)
-    except Exception as err:  # no student code runs unconfined: say why and stop
-        send_frame(sock, {"op": "failed", "reason": f"the sandbox could not be set up: {type(err).__name__}: {err}"})
-        os._exit(71)
+def serve(sock) -> None:
+    """Answer the grader until it says exit or goes away (called confined, in the worker's scratch folder)."""
+    os.environ.update(HOME=os.getcwd(), TMPDIR=os.getcwd(), MPLCONFIGDIR=os.getcwd(), NBGRADER_EXECUTION="autograde")
     notebook = Notebook(None)
-    peer = Peer(sock, side=-1, resolve=notebook.resolve)
-    notebook.peer = peer
-    peer.extra_handlers.update(
-        run=notebook.run, patch=notebook.patch, unpatch=notebook.unpatch, exit=lambda message: os._exit(0)
-    )
+    handlers = {"run": notebook.run, "patch": notebook.patch, "unpatch": notebook.unpatch}
+    notebook.peer = WorkerEnd(sock, notebook.resolve, handlers)
     send_frame(sock, {"op": "ready"})
-    try:
-        while True:
-            peer.serve_one(recv_frame(sock, None))
-    except PeerGone:
-        os._exit(0)
+    notebook.peer.serve_forever()
