@@ -1,25 +1,62 @@
-"""Grading on Dask: a worker killed in the middle of a submission loses no result and duplicates none."""
+"""Where grading runs: on Dask from the command line, a worker killed mid-batch loses and duplicates nothing;
+on one machine, two gradings at once do not meet."""
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 from conftest import new_course
-from distributed import Client, LocalCluster
+from distributed import Client
 from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, course, samples
 from grader.sealed.pool import grade_course
 
 SLOW = "pass_reference_slow"  # a perfect notebook with a 4-second cell: the one whose worker gets killed
+DASK = Path(sys.executable).parent / "dask"
+
+
+def start(*args, log):
+    return subprocess.Popen([str(DASK), *args], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 @pytest.fixture(scope="module")
-def killed_run(tmp_path_factory):
-    """The samples graded on a 2-worker cluster given by address; the worker grading SLOW is SIGKILLed."""
+def scheduler(tmp_path_factory):
+    """`dask scheduler` and two `dask worker` processes (one thread, no nanny: a killed one stays dead)."""
+    folder = tmp_path_factory.mktemp("dask")
+    file = folder / "scheduler.json"
+    log = open(folder / "dask.log", "w")
+    procs = [
+        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", file, log=log)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for i in range(2):
+            args = ["worker", "--scheduler-file", file, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
+            procs.append(start(*args, "--name", f"w{i}", log=log))
+        address = json.loads(file.read_text())["address"]
+        with Client(address) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def killed_run(scheduler, tmp_path_factory):
+    """The samples graded through --scheduler on the command-line cluster; the worker grading SLOW is SIGKILLed."""
     root = new_course(tmp_path_factory.mktemp("course"))
     course.release(root)
     samples.write_submissions(root)
@@ -27,16 +64,16 @@ def killed_run(tmp_path_factory):
     nb.cells.insert(2, nbformat.v4.new_code_cell("import time\ntime.sleep(4)"))
     (root / "submitted" / SLOW / ASSIGNMENT).mkdir(parents=True)
     nbformat.write(nb, root / "submitted" / SLOW / ASSIGNMENT / course.NOTEBOOK)
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, Client(cluster) as client:
+    with Client(scheduler) as client:
         killed = []
         killer = threading.Thread(target=kill_the_worker_grading, args=(client, SLOW, killed), daemon=True)
         killer.start()
-        results = grade_course(root, scheduler=cluster.scheduler_address, show_progress=False)
+        results = grade_course(root, scheduler=scheduler, show_progress=False)
         killer.join(timeout=5)
     return root, results, killed
 
 
-def kill_the_worker_grading(client, student, killed, limit=120.0):
+def kill_the_worker_grading(client, student, killed, limit=300.0):
     """Once `student`'s task has run on a worker for a second, SIGKILL that worker's process."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
@@ -72,3 +109,23 @@ def test_gradebook_holds_one_submission_per_student(killed_run):
     with Gradebook(course.db_url(root)) as gb:
         submitted = [s.student.id for s in gb.find_assignment(ASSIGNMENT).submissions]
     assert sorted(submitted) == sorted(r.student for r in results)
+
+
+def test_two_local_gradings_at_once_do_not_clash(tmp_path):
+    """Two `python -m grader grade` on one machine at the same time: both grade right, neither wants a port?"""
+    picked = ["pass_reference", "fail_mse_sum"]
+    roots = []
+    for name in ("a", "b"):
+        root = new_course(tmp_path / name)
+        course.release(root)
+        samples.write_submissions(root, picked)
+        roots.append(root)
+    command = [sys.executable, "-m", "grader", "grade", "--jobs", "1", "--root"]
+    runs = [
+        subprocess.Popen([*command, str(r)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for r in roots
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    for root, run, output in zip(roots, runs, outputs, strict=True):
+        assert run.returncode == 0, output[-3000:]
+        assert "8787" not in output and "already in use" not in output
+        assert course.scores(root) == {name: samples.expected_scores(name) for name in picked}

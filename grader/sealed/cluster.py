@@ -1,49 +1,82 @@
-"""Sealed grading on Dask: a local cluster by default, an existing one with `--scheduler ADDRESS`.
+"""Where submissions are graded: a local pool of forked processes by default, a Dask cluster when asked.
 
-Each task grades one submission in the same sandbox (its notebook's bytes travel with it, so workers need
-no shared disk). On a local cluster the workers share one zygote, started here; on another cluster each
-worker starts its own. A task whose worker dies is run again elsewhere by the scheduler; the client takes
-each task's result once, so nothing is lost or recorded twice.
+`graded` is the one entry point (grader/sealed/pool.py calls it). Nothing of Dask is imported unless a
+scheduler is given, so the default path opens no server and no port, and two gradings on one machine
+never meet. Importing this module is cheap (no torch): `start_sandbox_early` can run first thing.
 """
 
-import logging
-import tempfile
-import threading
-import uuid
-from contextlib import contextmanager
-from pathlib import Path
+from __future__ import annotations
 
-import dask
-from distributed import Client, LocalCluster, WorkerPlugin, as_completed
-from distributed.scheduler import KilledWorker
-from distributed.utils import get_mp_context
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import FUNCTIONS
-from grader.course import NOTEBOOK
-from grader.sealed.session import Assignment, SubmissionResult, grade_submission, not_graded
-from grader.sealed.spawn import Zygote
 
-_grading = threading.Lock()  # the hidden checks run in pytest.main, which is not thread-safe
-_zygote: Zygote | None = None
+if TYPE_CHECKING:
+    from grader.sealed.session import Assignment, SubmissionResult
+    from grader.sealed.spawn import Zygote
+
+STARTUP: dict[str, float] = {}  # seconds of the last local run's start-up, by step (for the run's summary)
+_early: Zygote | None = None  # a zygote started before the grader's own imports, waiting to be used
 
 
-class SandboxPlugin(WorkerPlugin):
-    """On every Dask worker: start a zygote (unless one is shared), pay the checks' start-up once."""
+def start_sandbox_early(root: Path, unconfined: bool = False) -> None:
+    """Start the zygote now, so it boots while the grader imports its modules (`grade` calls this first).
 
-    name = "lesson2-sgd-sandbox"
+    Its limits are read from the course's nbgrader_config.py as Assignment.load reads them; `graded` uses
+    it only if they match the assignment's (else it starts another: a slower start, never other limits).
+    """
+    global _early
+    from traitlets.config.loader import PyFileConfigLoader
 
-    def __init__(self, own_zygote: bool):
-        self.own_zygote = own_zygote
+    from grader.sealed.sandbox import Limits
+    from grader.sealed.spawn import Zygote
 
-    def setup(self, worker):
-        global _zygote
-        if self.own_zygote:
-            _zygote = Zygote()  # boots while the checks warm up
-        warm_up()
+    STARTUP["early"] = time.monotonic()
+    sealed = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config().SealedGrader
+    limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
+    _early = Zygote(limits, unconfined=unconfined)
 
-    def teardown(self, worker):
-        if _zygote is not None:
-            _zygote.close()
+
+def graded(
+    todo: dict[str, Path], assignment: Assignment, jobs: int, scheduler: str | None = None, unconfined: bool = False
+) -> Iterator[SubmissionResult]:
+    """Yield each submission's result once, as it completes; a failed task costs only its student.
+
+    `scheduler`: a Dask scheduler's address (grader/sealed/dask_cluster.py); else `jobs` local processes.
+    `unconfined`: the instructor's explicit choice to grade without the sandbox (trusted code only).
+    """
+    if scheduler:
+        from grader.sealed.dask_cluster import graded_on_dask
+
+        yield from graded_on_dask(todo, assignment, scheduler, unconfined)
+        return
+    from grader.sealed.local_pool import graded_here
+
+    started = time.monotonic()
+    zygote = _take_early_zygote(assignment, unconfined)
+    try:
+        warm_up()  # while the zygote boots
+        STARTUP["checks warm-up"] = time.monotonic() - started
+        zygote.wait_ready()  # before forking: the pool's processes share the zygote's one ready state
+        STARTUP["sandbox ready"] = time.monotonic() - started
+        yield from graded_here(todo, assignment, jobs, zygote)
+    finally:
+        zygote.close()
+
+
+def _take_early_zygote(assignment: Assignment, unconfined: bool) -> Zygote:
+    global _early
+    from grader.sealed.spawn import Zygote
+
+    zygote, _early = _early, None
+    if zygote is not None and zygote.limits == assignment.limits and zygote.unconfined == unconfined:
+        return zygote
+    if zygote is not None:
+        zygote.close()
+    return Zygote(assignment.limits, unconfined=unconfined)
 
 
 def warm_up() -> None:
@@ -54,77 +87,13 @@ def warm_up() -> None:
     from grader.runner import run_checks
     from grader.submission import Submission
 
-    torch.set_num_threads(1)  # one grading per worker process; parallelism comes from the workers
+    torch.set_num_threads(1)  # one grading per process; parallelism comes from the processes
     for fn in FUNCTIONS:
         run_checks(fn, Submission.from_module(lesson_ref))
 
 
-def grade_task(student: str, notebook: bytes | None, assignment: Assignment, zygote: str | None) -> SubmissionResult:
-    """One submission, graded on this worker (None: the student handed in no notebook; no zygote: our own)."""
-    with _grading, tempfile.TemporaryDirectory(prefix="lesson2-task-") as folder:
-        path = Path(folder) / NOTEBOOK
-        if notebook is not None:
-            path.write_bytes(notebook)
-        return grade_submission(student, path, assignment, zygote or _zygote.address)
-
-
 def failed(student: str, reason: str) -> SubmissionResult:
+    """The result of a submission whose grading failed as a whole: every function 0, with the reason."""
+    from grader.sealed.session import SubmissionResult, not_graded
+
     return SubmissionResult(student, {fn: not_graded(reason) for fn in FUNCTIONS}, [reason])
-
-
-@contextmanager
-def client_for(scheduler: str | None, jobs: int):
-    """A client of the cluster at `scheduler`, or of a local cluster of `jobs` one-thread workers."""
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client
-        return
-    # Local workers fork from a server that imported torch and ran the checks once (grader/sealed/warm.py)
-    with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}):
-        get_mp_context().set_forkserver_preload(["grader.sealed.warm"])
-        with (
-            LocalCluster(
-                n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            yield client
-
-
-def graded(todo: dict[str, Path], assignment: Assignment, jobs: int, scheduler: str | None = None):
-    """Yield each submission's result once, as it completes; a failed task costs only its student."""
-    local_zygote = None if scheduler else Zygote()  # boots while the cluster starts
-    try:
-        yield from _graded(todo, assignment, jobs, scheduler, local_zygote)
-    finally:
-        if local_zygote is not None:
-            local_zygote.close()
-
-
-def _graded(todo, assignment, jobs, scheduler, local_zygote):
-    with client_for(scheduler, jobs) as client:
-        client.register_plugin(SandboxPlugin(own_zygote=local_zygote is None))
-        [shared] = client.scatter([assignment], broadcast=True)
-        address = local_zygote.address if local_zygote else None
-        run = uuid.uuid4().hex[:8]
-        futures = {
-            client.submit(
-                grade_task,
-                student,
-                path.read_bytes() if path.is_file() else None,
-                shared,
-                address,
-                key=f"grade-{run}-{student}",
-            ): student
-            for student, path in todo.items()
-        }
-        for future in as_completed(futures):
-            student = futures[future]
-            try:
-                result = future.result()
-            except KilledWorker:
-                result = failed(student, "grading it killed a Dask worker three times; it was given up")
-            except Exception as err:
-                result = failed(student, f"the grader failed on this submission: {type(err).__name__}: {err}")
-            future.release()
-            yield result

@@ -1,0 +1,81 @@
+"""The local grading pool: every submission graded once, a crashed or stuck grading process costing only its own.
+
+The pool forks its processes from the test, so a grade_submission patched here runs in them: these
+tests drive the pool's bookkeeping without a sandbox, torch or a course.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader import FUNCTIONS
+from grader.sealed import local_pool
+from grader.sealed.session import FunctionResult, SubmissionResult
+
+STUDENTS = [f"s{i:02d}" for i in range(12)]
+
+
+def fake_grade(student, path, assignment, zygote):
+    """Full marks, after a little work; the names below misbehave as they say."""
+    if student == "crashes_always" or (student == "crashes_once" and not Path(path).exists()):
+        Path(path).touch()  # crashes_once: the next try finds the file and grades
+        os._exit(9)
+    if student == "hangs":
+        time.sleep(60)
+    time.sleep(0.01)
+    return SubmissionResult(student, {fn: FunctionResult(1.0) for fn in FUNCTIONS}, seconds=os.getpid())
+
+
+def run_pool(monkeypatch, students, tmp_path, jobs=2):
+    monkeypatch.setattr(local_pool, "grade_submission", fake_grade)
+    todo = {s: tmp_path / s for s in students}
+    return list(local_pool.graded_here(todo, assignment=None, jobs=jobs, zygote=None))
+
+
+def test_every_submission_is_graded_once_by_several_processes(monkeypatch, tmp_path):
+    """Does every submission get exactly one result, from more than one grading process?"""
+    results = run_pool(monkeypatch, STUDENTS, tmp_path)
+    assert sorted(r.student for r in results) == STUDENTS
+    assert len({r.seconds for r in results}) == 2  # the fake puts its process id there
+
+
+def test_a_process_that_dies_costs_only_its_submission(monkeypatch, tmp_path):
+    """A submission whose grading process dies every time: given up with a reason, everyone else graded?"""
+    results = {r.student: r for r in run_pool(monkeypatch, ["crashes_always", *STUDENTS], tmp_path)}
+    assert sorted(results) == sorted(["crashes_always", *STUDENTS])
+    given_up = results.pop("crashes_always")
+    assert given_up.total == 0 and "died 3 times" in given_up.problems[0]
+    assert all(r.total == len(FUNCTIONS) and not r.problems for r in results.values())
+
+
+def test_a_process_that_dies_once_is_replaced_and_the_submission_graded(monkeypatch, tmp_path):
+    """If a grading process dies once on a submission, is that submission graded in a fresh process?"""
+    results = {r.student: r for r in run_pool(monkeypatch, ["crashes_once", *STUDENTS[:3]], tmp_path)}
+    assert results["crashes_once"].total == len(FUNCTIONS) and not results["crashes_once"].problems
+
+
+def test_a_stuck_process_is_killed_and_the_batch_completes(monkeypatch, tmp_path):
+    """A grading process stuck on one submission: killed past the task limit, the others graded meanwhile?"""
+    monkeypatch.setattr(local_pool, "TASK_SECONDS", 0.5)
+    results = {r.student: r for r in run_pool(monkeypatch, ["hangs", *STUDENTS[:4]], tmp_path)}
+    assert "got stuck 3 times" in results["hangs"].problems[0]
+    assert all(results[s].total == len(FUNCTIONS) for s in STUDENTS[:4])
+
+
+def test_the_default_path_imports_no_dask():
+    """Does importing the grading pipeline leave Dask out (no scheduler, no HTTP server, no port 8787)?"""
+    imports = "import sys, grader.sealed.pool, grader.sealed.local_pool"
+    code = f"{imports}; print(sorted({{'dask', 'distributed'}} & {{*sys.modules}}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_no_more_processes_than_jobs(monkeypatch, tmp_path, jobs):
+    """Does the pool grade with at most `jobs` processes at once?"""
+    results = run_pool(monkeypatch, STUDENTS, tmp_path, jobs=jobs)
+    assert len({r.seconds for r in results}) <= jobs
