@@ -4,19 +4,25 @@
 PY := .venv/bin/python
 SETUP := .venv/.installed
 
-.PHONY: grade check test clean system-packages
+.PHONY: grade check test clean sandbox-packages system-packages
 
-grade: $(SETUP)
+grade: $(SETUP) sandbox-packages
 	$(PY) -m grader demo
 
 # The fast lane (under a minute): lint, format check, every test not marked e2e (tests/conftest.py).
-check: $(SETUP)
+check: $(SETUP) sandbox-packages
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	$(PY) -m pytest -m "not e2e" -q
 
-test: $(SETUP) system-packages
+test: $(SETUP) sandbox-packages system-packages
 	$(PY) -m pytest
+
+# The sealed grader's sandbox (grader/sealed/sandbox.py): bubblewrap for the namespaces, libseccomp's own
+# Python bindings (for Debian's python3) to compile the syscall allowlists. Installed only when missing.
+sandbox-packages:
+	@command -v bwrap >/dev/null && /usr/bin/python3 -c "import seccomp" 2>/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap python3-seccomp >/dev/null; }
 
 # What the tests start besides Python: headless Chromium (the grade report's screenshot) and a PostgreSQL
 # server on loopback (the db_url test). Debian packages, installed only when missing.

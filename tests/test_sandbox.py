@@ -1,170 +1,229 @@
-"""What a sandboxed worker can and cannot do, probed from inside it, and what the wire refuses."""
+"""The sandbox's boundary, probed from inside real workers: what student code can and cannot reach.
+
+Each probe runs in a worker made exactly as the zygote makes them (grader.sealed.zygote.spawn: bubblewrap
+boundary, the worker's own namespaces, limits, no capabilities, both seccomp allowlists), but runs the
+probe instead of the worker's protocol, so these tests hold whatever the protocol looks like.
+"""
 
 import json
-import socket
-import struct
-import threading
-import time
+import os
+import subprocess
+import sys
+import textwrap
 
 import pytest
-import torch
 
 from grader.course import ROOT
-from grader.sealed.sandbox import Limits
-from grader.sealed.spawn import Worker, Zygote
-from grader.sealed.wire import HEADER, Peer, PeerGone, recv_frame, send_frame
+from grader.sealed import sandbox
+from grader.sealed.sandbox import Limits, SandboxUnavailable
+from grader.sealed.spawn import seccomp_programs
 
-DENIED = {  # probe name -> a cell that must raise inside the worker
+LIBC = "import ctypes; libc = ctypes.CDLL(None, use_errno=True)\n"
+DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportError, ... : anything but success)
     "read_the_reference": f"open({str(ROOT / 'lesson_ref' / 'losses.py')!r}).read()",
     "read_the_hidden_checks": f"open({str(ROOT / 'grader' / 'checks' / 'test_mse.py')!r}).read()",
     "read_the_source_notebook": f"open({str(ROOT / 'source' / 'lesson2_sgd' / 'lesson2_sgd.ipynb')!r}).read()",
-    "list_the_course_folder": f"import os; os.listdir({str(ROOT)!r})",
+    "read_the_nbgrader_config": f"open({str(ROOT / 'nbgrader_config.py')!r}).read()",
     "write_the_gradebook": f"open({str(ROOT / 'gradebook.db')!r}, 'ab').write(b'x')",
-    "write_outside_its_folder": "open('/tmp/escaped.txt', 'w').write('x')",
+    "write_into_the_python_installation": f"open({sys.prefix + '/pwned.txt'!r}, 'w').write('x')",
     "import_the_reference": "import lesson_ref.losses",
     "import_the_hidden_checks": "import grader.checks.test_mse",
     "fork": "import os; os.fork()",
-    "run_a_program": "import subprocess; subprocess.run(['true'])",
-    "open_a_network_connection": "import socket; socket.create_connection(('127.0.0.1', 80), timeout=1)",
-    "signal_its_parent": "import os; os.kill(os.getppid(), 0)",
-    "signal_every_process": "import os; os.kill(-1, 0)",
+    "vfork_or_clone_a_process": LIBC + "assert libc.syscall(58) == 0 or libc.syscall(56, 17, 0, 0, 0, 0) == 0",
+    "run_a_program": "import os; os.execv('/usr/bin/true', ['true'])",
+    "open_a_network_socket": "import socket; socket.socket(socket.AF_INET, socket.SOCK_STREAM)",
+    "open_a_unix_socket": "import socket; socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)",
+    "open_a_netlink_socket": "import socket; socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)",
+    "make_a_socketpair": "import socket; socket.socketpair()",
+    "set_up_io_uring": LIBC + "import ctypes as c; p = c.create_string_buffer(120)\n"
+    "fd = libc.io_uring_setup(8, p) if hasattr(libc, 'io_uring_setup') else libc.syscall(425, 8, p)\n"
+    "assert fd >= 0, c.get_errno()",
+    "signal_pid_1": "import os; os.kill(1, 9)",
+    "signal_every_process": "import os; os.kill(-1, 9)",
+    "queue_a_signal": LIBC + "assert libc.syscall(129, 1, 9, 0) == 0",  # rt_sigqueueinfo
+    "signal_a_thread": LIBC + "assert libc.syscall(234, 1, 1, 9) == 0",  # tgkill
+    "open_a_pidfd": LIBC + "assert libc.syscall(434, 1, 0) >= 0",  # pidfd_open
+    "ptrace_anything": LIBC + "assert libc.ptrace(16, 1, 0, 0) == 0",  # PTRACE_ATTACH
+    "create_a_user_namespace": LIBC + "assert libc.unshare(0x10000000) == 0",
+    "mount_something": LIBC + "assert libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0",
+    "unmount_the_private_proc": LIBC + "assert libc.umount2(b'/proc', 2) == 0",
+    "raise_its_cpu_limit": "import resource; resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))",
+    "raise_its_memory_limit": "import resource; resource.setrlimit(resource.RLIMIT_AS, (-1, -1))",
+    "raise_its_limits_with_prlimit": "import resource; resource.prlimit(0, resource.RLIMIT_NOFILE, (4096, 4096))",
+    "regain_dumpable": LIBC + "assert libc.prctl(4, 1, 0, 0, 0) == 0 and libc.prctl(3, 0, 0, 0, 0) == 1",
+    "load_a_bpf_program": LIBC + "assert libc.syscall(321, 0, 0, 0) >= 0",
+    "open_perf_events": LIBC + "assert libc.syscall(298, 0, 0, -1, -1, 0) >= 0",
+    "use_userfaultfd": LIBC + "assert libc.syscall(323, 0) >= 0",
+    "use_keyctl": LIBC + "assert libc.syscall(250, 0, 0, 0, 0, 0) >= 0",
+    "call_a_32_bit_syscall": LIBC + "assert libc.syscall(0x40000000 | 39) >= 0",  # x32 getpid
+    "push_a_terminal_input_char": LIBC + "import ctypes as c; assert libc.ioctl(0, 0x5412, c.c_char_p(b'x')) == 0",
     "allocate_past_its_memory_limit": "import torch; torch.ones(2**31)",
+}
+FACTS = {  # probe -> code whose value must be the expected one
+    "runs_as_nobody": ("import os; (os.getuid(), os.getgid())", [65534, 65534]),
+    "has_no_capabilities": (
+        "[l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm', 'CapBnd', 'CapAmb'))]",
+        ["0000000000000000"] * 4,
+    ),
+    "has_no_new_privs_and_is_not_dumpable": (
+        "[l.split()[1] for l in open('/proc/self/status') if l.startswith(('NoNewPrivs', 'Seccomp:'))]",
+        ["1", "2"],
+    ),
+    "sees_no_other_process": ("import os; sorted(os.listdir('/proc'))", ["self"]),
+    "is_alone_in_its_pid_namespace": ("import os; os.getpid()", 1),
+    "sees_no_course_folder": (f"import os; sorted(os.listdir({str(ROOT)!r}))", sorted(["grader", ".venv"])),
+    "sees_the_hidden_checks_folder_empty": (f"import os; os.listdir({str(ROOT / 'grader' / 'checks')!r})", []),
+    "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),
+    "has_an_empty_private_tmp": ("import os; sorted(os.listdir('/tmp'))", []),
+    "can_write_nowhere_but_its_tmp": (
+        "import os\nplaces = ['/', '/dev', '/work', " + repr(str(ROOT)) + ", '/usr', '/etc', " + repr(sys.prefix)
+        + "]\nwritable = []\nfor p in places:\n    try:\n        open(os.path.join(p, 'w.txt'), 'w').close()\n"
+        "        writable.append(p)\n    except OSError:\n        pass\nwritable",
+        [],
+    ),
+    "works_in_its_tmp": ("import os; open('notes.txt', 'w').write('ok'); os.getcwd()", "/tmp"),
 }
 
 
+def _probe_script(probes: dict[str, str]) -> str:
+    """Inside the boundary: one worker per probe, made by the zygote's own spawn; each reports as JSON."""
+    return textwrap.dedent(f"""
+        import ast, json, os, sys
+        sys.path.insert(0, {str(sandbox.package_root())!r})
+        from grader.sealed import sandbox, zygote
+        limits = sandbox.Limits(memory_bytes=2**30)
+        worker_filter = os.read(int(sys.argv[1]), 1 << 20)
+        probes = json.loads(sys.argv[2])
+
+        def serve_probe(code):
+            def serve(channel):
+                try:
+                    tree = ast.parse(code)
+                    last = tree.body.pop() if isinstance(tree.body[-1], ast.Expr) else None
+                    scope = {{}}
+                    exec(compile(tree, "<probe>", "exec"), scope)
+                    out = {{"value": eval(compile(ast.Expression(last.value), "<probe>", "eval"), scope)
+                            if last else None}}
+                except BaseException as err:
+                    out = {{"error": type(err).__name__, "message": str(err)[:300]}}
+                channel.write(json.dumps(out, default=repr).encode()); channel.flush()
+            return serve
+
+        def refuse(channel, reason):
+            channel.write(json.dumps({{"refused": reason}}).encode()); channel.flush()
+
+        results = {{}}
+        for name, code in probes.items():
+            r, w = os.pipe()
+            channel = os.fdopen(w, "wb")
+            zygote.spawn(channel, limits, worker_filter, serve_probe(code), refuse)
+            channel.close()
+            with os.fdopen(r, "rb") as pipe:
+                results[name] = json.loads(pipe.read() or b'{{"error": "no answer"}}')
+        print(json.dumps(results))
+    """)
+
+
+def run_probes(probes: dict[str, str]) -> dict[str, dict]:
+    """Run each probe in its own confined worker; -> probe -> {"value": ...} or {"error": ...}."""
+    zygote_filter, worker_filter = seccomp_programs()
+    seccomp_fd, filter_fd = os.memfd_create("zygote"), os.memfd_create("worker")
+    os.write(seccomp_fd, zygote_filter)
+    os.write(filter_fd, worker_filter)
+    for fd in (seccomp_fd, filter_fd):
+        os.lseek(fd, 0, os.SEEK_SET)
+    argv = [sys.executable, "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes)]
+    proc = subprocess.run(
+        sandbox.bwrap_command(argv, seccomp_fd), pass_fds=(seccomp_fd, filter_fd), capture_output=True, timeout=300
+    )
+    os.close(seccomp_fd)
+    os.close(filter_fd)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    return json.loads(proc.stdout.decode().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
-def zygote():
-    z = Zygote()
-    yield z
-    z.close()
-
-
-def run_cells(zygote, cells, limits=None):
-    worker = Worker(zygote.address, limits or Limits(memory_bytes=2**30))
-    try:
-        peer = Peer(worker.sock, side=1, resolve=None)
-        peer.extra_handlers["cell_start"] = lambda message: None
-        peer.deadline_after(30)
-        ran = peer.request({"op": "run", "cells": list(enumerate(cells)), "skip": []})
-        return [cell["events"] for cell in ran]
-    finally:
-        worker.kill()
+def probed():
+    sandbox.check_available()
+    codes = {**DENIED, **{name: code for name, (code, _) in FACTS.items()}}
+    codes["private_tmp_of_another_worker"] = "import os; sorted(os.listdir('/tmp'))"
+    codes["leave_a_file_for_the_next_worker"] = (
+        "open('/tmp/left-behind', 'w').write('x'); open('/dev/shm/left-behind', 'w').write('x'); 'written'"
+    )
+    codes["private_shm_of_another_worker"] = "import os; sorted(os.listdir('/dev/shm'))"
+    return run_probes(codes)
 
 
 @pytest.mark.parametrize("probe", sorted(DENIED))
-def test_worker_is_denied(zygote, probe):
-    """Is the sandboxed worker stopped from doing this?"""
-    (events,) = run_cells(zygote, [DENIED[probe]])
-    errors = [e for e in events if e[0] == "error"]
-    assert errors and errors[0][1] in (
-        "PermissionError",
-        "ModuleNotFoundError",
-        "ImportError",
-        "RuntimeError",
-        "MemoryError",
-        "OSError",
-    ), events
+def test_worker_is_denied(probed, probe):
+    """Is a worker stopped from doing this (the attempt raises, nothing happens)?"""
+    assert "error" in probed[probe], f"{probe}: {DENIED[probe]!r} succeeded: {probed[probe]}"
 
 
-def test_worker_can_compute_plot_and_use_its_own_folder(zygote):
-    """Can student code still train with torch, draw with matplotlib and write its own files?"""
-    events = run_cells(
-        zygote,
-        [
-            "import torch, matplotlib.pyplot as plt\na = torch.nn.Parameter(torch.ones(2))\n"
-            "((torch.randn(50, 2) @ a) ** 2).mean().backward()\nplt.plot([1, 2]); plt.savefig('plot.png')\n"
-            "open('notes.txt', 'w').write('ok')\nopen('notes.txt').read()",
-        ],
+@pytest.mark.parametrize("probe", sorted(FACTS))
+def test_worker_sees_only_its_own_world(probed, probe):
+    """Is this true inside every worker?"""
+    assert probed[probe] == {"value": FACTS[probe][1]}, probed[probe]
+
+
+def test_workers_do_not_share_their_tmp(probed):
+    """Does a file one worker leaves in /tmp or /dev/shm stay invisible to the next worker?"""
+    assert probed["leave_a_file_for_the_next_worker"] == {"value": "written"}
+    assert probed["private_tmp_of_another_worker"] == {"value": []}
+    assert probed["private_shm_of_another_worker"] == {"value": []}
+
+
+def test_worker_can_train_plot_and_use_threads():
+    """Can student code still train with torch, draw with matplotlib, start a thread and use its folder?"""
+    code = (
+        "import threading, torch, matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "a = torch.nn.Parameter(torch.ones(2))\n((torch.randn(50, 2) @ a) ** 2).mean().backward()\n"
+        "plt.plot([1, 2]); plt.savefig('plot.png')\nt = threading.Thread(target=print); t.start(); t.join()\n"
+        "import os\n(a.grad.shape[0], sorted(os.listdir('.')))"
     )
-    assert events == [[["result", "'ok'"]]]
+    assert run_probes({"train": code})["train"] == {"value": [2, ["plot.png"]]}
 
 
-def test_worker_holds_no_reference_or_checks_in_memory(zygote):
-    """Is nothing of lesson_ref or the hidden checks loaded in the worker's process?"""
-    (events,) = run_cells(
-        zygote,
-        [
-            "import sys\nsorted(m for m in sys.modules if m.startswith(('lesson_ref', "
-            "'grader.checks', 'grader.runner', 'grader.hidden', 'pytest')))"
-        ],
-    )
-    assert events == [["result", "['grader.hidden']"]]  # the worker's own stand-in for the hidden cells
+def test_a_worker_that_cannot_be_confined_runs_nothing_and_says_why():
+    """Where confinement fails (here: an impossible limit), does the worker refuse to run, with the reason?"""
+    probe_script = _probe_script({"x": "'ran'"}).replace("memory_bytes=2**30", "memory_bytes=2**30, open_files=-5")
+    zygote_filter, worker_filter = seccomp_programs()
+    fds = [os.memfd_create("zygote"), os.memfd_create("worker")]
+    for fd, data in zip(fds, (zygote_filter, worker_filter), strict=True):
+        os.write(fd, data)
+        os.lseek(fd, 0, os.SEEK_SET)
+    argv = [sys.executable, "-I", "-c", probe_script, str(fds[1]), json.dumps({"x": "'ran'"})]
+    proc = subprocess.run(sandbox.bwrap_command(argv, fds[0]), pass_fds=fds, capture_output=True, timeout=120)
+    result = json.loads(proc.stdout.decode().splitlines()[-1])["x"]
+    assert "the sandbox could not be set up" in result.get("refused", ""), result
 
 
-def test_cell_output_is_capped(zygote):
-    """Is a cell that prints 50 MB kept to a bounded size?"""
-    (events,) = run_cells(zygote, ["for _ in range(50): print('x' * 2**20)"])
-    assert 0 < sum(len(e[1]) for e in events) <= 64 * 1024
+def test_grading_refuses_loudly_where_bubblewrap_is_missing(monkeypatch):
+    """Without bubblewrap, does sealed grading refuse with the missing feature and the ways out?"""
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    with pytest.raises(SandboxUnavailable, match=r"bubblewrap.*not installed.*autograde.*--unconfined"):
+        sandbox.check_available()
 
 
-def pair():
-    a, b = socket.socketpair()
-    return a, b
+def test_grading_refuses_loudly_where_user_namespaces_are_off(monkeypatch):
+    """Where bubblewrap cannot make namespaces, does grading refuse with the reason and the ways out?"""
+    real_run = subprocess.run
+
+    def run(cmd, **kwargs):
+        if cmd[0] == "bwrap":
+            return subprocess.CompletedProcess(cmd, 1, "", "bwrap: No permissions to create new namespace")
+        return real_run(cmd, **kwargs)
+
+    monkeypatch.setattr(sandbox.subprocess, "run", run)
+    with pytest.raises(SandboxUnavailable, match=r"user namespaces.*--unconfined"):
+        sandbox.check_available()
 
 
-def test_a_frame_with_lying_tensor_sizes_is_refused():
-    """Does the reader refuse a tensor whose bytes do not match its shape?"""
-    a, b = pair()
-    header = json.dumps({"__blob__": 4, "dtype": "float64", "shape": [3], "device": "cpu"}).encode()
-    a.sendall(HEADER.pack(len(header), 4) + header + b"\0" * 4)
-    with pytest.raises(PeerGone, match="do not match"):
-        recv_frame(b, time.monotonic() + 5)
-
-
-def test_a_frame_with_an_unknown_dtype_or_too_large_is_refused():
-    """Does the reader refuse dtypes outside its list, and frames over the size limit?"""
-    a, b = pair()
-    header = json.dumps({"__blob__": 0, "dtype": "__import__('os')", "shape": [0], "device": "cpu"}).encode()
-    a.sendall(HEADER.pack(len(header), 0) + header)
-    with pytest.raises(PeerGone):
-        recv_frame(b, time.monotonic() + 5)
-    a.sendall(struct.pack("!II", 2**31, 2**31))
-    with pytest.raises(PeerGone, match="over the"):
-        recv_frame(b, time.monotonic() + 5)
-
-
-def test_calls_carry_values_effects_identity_and_gradients():
-    """Across the wire: values, in-place effects, the same object on a callback, and backward."""
-    grader_end, worker_end = pair()
-    seen = {}
-
-    def step(x, a):  # the worker's function: calls back with `a`, then steps it in place
-        seen["same_a"] = callback(a) is None
-        loss = (x @ a).square().mean()
-        loss.backward()
-        with torch.no_grad():
-            a.sub_(0.1 * a.grad)
-        return loss
-
-    worker = Peer(worker_end, side=-1, resolve=lambda target: step)
-    callback = None
-
-    def serve():
-        nonlocal callback
-        message = recv_frame(worker_end, None)
-        callback = worker.decode(message["args"], [])[0] if message["op"] == "patch" else None
-        send_frame(worker_end, {"op": "return", "value": None})
-        worker.serve_one(recv_frame(worker_end, None))
-
-    thread = threading.Thread(target=serve)
-    thread.start()
-    grader = Peer(grader_end, side=1, resolve=None)
-    grader.deadline_after(10)
-    a = torch.nn.Parameter(torch.tensor([1.0, -2.0]))
-    passed_back = []
-    grader.request({"op": "patch", "args": grader.encode([lambda obj: passed_back.append(obj)], [])})
-    x = torch.randn(5, 2)
-    before = a.detach().clone()
-    loss, _ = grader.call({"name": "step"}, (x, a))
-    thread.join()
-    expected_grad = torch.autograd.grad((x @ before.requires_grad_()).square().mean(), before)[0]
-    assert passed_back == [a]  # the callback got the grader's own Parameter back
-    assert torch.allclose(a.detach(), before.detach() - 0.1 * expected_grad)  # the in-place step came back
-    assert torch.allclose(a.grad, expected_grad)
-    assert loss.grad_fn is not None and torch.isclose(loss, (x @ before.detach()).square().mean())
-
-
-def test_a_sandbox_that_cannot_be_set_up_runs_nothing_and_says_why(zygote):
-    """Where the limits cannot be applied, does the worker refuse to start, with the reason?"""
-    with pytest.raises(PeerGone, match="the sandbox could not be set up"):
-        Worker(zygote.address, Limits(open_files=-5))  # an impossible limit makes confine() fail
+def test_the_boundary_never_shows_the_reference_or_the_checks():
+    """Do the bubblewrap arguments hide grader/checks and lesson_ref wherever they are installed?"""
+    cmd = sandbox.bwrap_command(["true"], 99)
+    shown = {cmd[i + 2] for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind", "--dev-bind")}
+    assert str(ROOT) not in shown and str(ROOT / "lesson_ref") not in shown
+    for hidden in sandbox.hidden_paths():
+        inside = any(hidden.is_relative_to(p) for p in map(type(hidden), shown))
+        assert not inside or ("--tmpfs", str(hidden)) in zip(cmd, cmd[1:], strict=False), hidden

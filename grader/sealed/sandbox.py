@@ -1,96 +1,202 @@
-"""Confine the current process before it runs student code (Linux, no containers needed).
+"""The sandbox: a bubblewrap boundary around the zygote, and a private namespace set for every worker.
 
-What it does, in this order, all irreversible for the process:
-- resource limits: CPU seconds, address space, file size, open files, no core dumps;
-- Landlock: read-only access to the Python installation and system libraries, read-write access to the
-  worker's own empty directory, nothing else (not this repository: no lesson_ref, grader, source/,
-  gradebook.db);
-- seccomp: no new processes (fork, vfork, non-thread clone, exec), no signals to other processes, no
-  ptrace or process_vm_*, no sockets (no network);
-- every Linux capability dropped (no mount, reboot, module loading, raw I/O, ... even as root).
+Two layers, each enough on its own to keep the course out of reach:
+- the boundary (`bwrap_command`, in the grader): the zygote and every worker it forks run under
+  bubblewrap in new user, pid, network, ipc, uts and mount namespaces, as uid/gid 65534 with no
+  capabilities and no_new_privs, seeing only the Python installation, the system's libraries and the
+  grader's own worker-side modules read-only (never lesson_ref, grader/checks, source/, submitted/ or
+  the gradebook), under the zygote's seccomp allowlist (grader/sealed/syscalls.py);
+- each worker (`enter_worker_namespaces` then `confine_worker`, in a child of the zygote): its own user,
+  pid, mount, network, ipc and uts namespaces (no other process to see or signal, a private /tmp, an
+  empty /proc but for itself), resource limits it cannot raise, every capability dropped, not
+  dumpable, and the workers' tighter seccomp allowlist: no new processes, no exec, no sockets, no
+  signals, no namespaces or mounts, no ptrace.
+Where the machine cannot give the boundary, `check_available` says what is missing; nothing is graded
+weaker without the instructor's explicit `--unconfined`.
 """
 
 import ctypes
-import errno
+import importlib.util
 import os
 import resource
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
-import landlock
-import pyseccomp as sc
+SANDBOX_UID = 65534  # nobody: never the grader's uid, never root
+SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with libseccomp's own bindings (python3-seccomp)
+WAYS_OUT = (
+    "Install what is missing (`make grade` and `make test` install Debian's bubblewrap and "
+    "python3-seccomp), or grade in the students' own kernels with stock nbgrader "
+    "(`python -m grader autograde`), or grade without the sandbox with `python -m grader grade "
+    "--unconfined` (recorded in the report and the gradebook; only for code you trust)."
+)
 
-CLONE_THREAD = 0x00010000
-READ_FILE = landlock.FSAccess.EXECUTE | landlock.FSAccess.READ_FILE
-READ = READ_FILE | landlock.FSAccess.READ_DIR  # a rule on a single file may hold file rights only
-WRITE_FILE = landlock.FSAccess.WRITE_FILE | landlock.FSAccess.TRUNCATE
-DENIED_SYSCALLS = [
-    "fork",
-    "vfork",
-    "execve",
-    "execveat",
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "socket",
-    "socketpair",
-    "tkill",
-    "pidfd_open",
-    "pidfd_send_signal",
-    "pidfd_getfd",
-]
+
+class SandboxUnavailable(RuntimeError):
+    """This machine cannot confine student code; the message names the missing feature and the ways out."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one worker process."""
+    """Resource limits of one worker process (hard limits: the worker cannot raise them)."""
 
     cpu_seconds: int = 120
     memory_bytes: int = 3 * 2**30  # address space on top of what the process already maps
     file_bytes: int = 16 * 2**20
     open_files: int = 256
+    threads: int = 64  # RLIMIT_NPROC, counted in the worker's own user namespace
+    scratch_bytes: int = 64 * 2**20  # the worker's private /tmp
 
 
-def readable_roots() -> list[str]:
-    """Where the worker may read: the Python installation and the system's libraries."""
-    roots = {
-        sys.base_prefix,
-        sys.prefix,
-        "/usr",
-        "/lib",
-        "/lib64",
-        "/etc",
-        "/proc/cpuinfo",
-        "/sys/devices/system/cpu",
-        f"/proc/{os.getpid()}",
-    }
-    roots |= {p for p in sys.path if p.endswith("site-packages")}
-    if os.path.exists("/dev/nvidiactl"):  # a CUDA worker needs the driver's files
-        roots |= {"/sys", "/proc/driver"}
-    return sorted(r for r in roots if os.path.exists(r))
+# -- the boundary (grader side) ------------------------------------------------------------------------
 
 
-def confine(workdir: str, limits: Limits) -> None:
-    """Apply every restriction above to this process. Raises if the kernel cannot."""
-    _limit_resources(limits)
-    ruleset = landlock.Ruleset()
-    for root in readable_roots():
-        ruleset.allow(root, rules=READ if os.path.isdir(root) else READ_FILE)
-    ruleset.allow(workdir)
-    devices = ["/dev/null"] + [f"/dev/{d}" for d in os.listdir("/dev") if d.startswith("nvidia")]
-    ruleset.allow(*devices, rules=READ_FILE | WRITE_FILE)
-    ruleset.apply()
-    _filter_syscalls()
-    _drop_capabilities()
+def check_available() -> None:
+    """Raise SandboxUnavailable unless bubblewrap, user namespaces and libseccomp all work here."""
+    if not sys.platform.startswith("linux"):
+        raise SandboxUnavailable(f"sealed grading needs Linux namespaces; this is {sys.platform}. {WAYS_OUT}")
+    if shutil.which("bwrap") is None:
+        raise SandboxUnavailable(f"bubblewrap (`bwrap`) is not installed. {WAYS_OUT}")
+    probe = subprocess.run(
+        ["bwrap", "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--ro-bind", "/", "/", "true"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        raise SandboxUnavailable(
+            "bubblewrap cannot create the user, pid and network namespaces "
+            f"({probe.stderr.strip() or 'exit ' + str(probe.returncode)}): unprivileged user namespaces "
+            f"may be off (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces). {WAYS_OUT}"
+        )
+    seccomp = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import seccomp"], capture_output=True)
+    if seccomp.returncode != 0:
+        raise SandboxUnavailable(f"libseccomp's Python bindings ({SYSTEM_PYTHON}: python3-seccomp) are missing. {WAYS_OUT}")
 
 
-def _limit_resources(limits: Limits) -> None:
+def package_root() -> Path:
+    """The folder holding the `grader` package (this repository, or site-packages for a wheel)."""
+    return Path(__file__).resolve().parent.parent.parent
+
+
+def hidden_paths() -> list[Path]:
+    """What the sandbox must never show although it lies inside a folder it shows: checks, reference."""
+    paths = [package_root() / "grader" / "checks"]
+    spec = importlib.util.find_spec("lesson_ref")
+    if spec is not None and spec.submodule_search_locations:
+        paths += [Path(p) for p in spec.submodule_search_locations]
+    return paths
+
+
+def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
+    """bwrap arguments that run `argv` inside the boundary, under the seccomp program read from seccomp_fd."""
+    root = package_root()
+    shown = {Path(sys.base_prefix), Path(sys.prefix), root / "grader"}
+    cmd = ["bwrap", "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    cmd += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
+    cmd += ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+    cmd += ["--ro-bind-try", "/etc/fonts", "/etc/fonts"]
+    for link in ("bin", "lib", "lib64", "sbin"):
+        target = Path("/") / link
+        if target.is_symlink():
+            cmd += ["--symlink", os.readlink(target), str(target)]
+        elif target.is_dir():
+            cmd += ["--ro-bind", str(target), str(target)]
+    for path in sorted(shown):
+        if not str(path).startswith("/usr/"):
+            cmd += ["--ro-bind", str(path), str(path)]
+    for path in hidden_paths():
+        if path.exists() and any(path.is_relative_to(p) for p in shown):
+            cmd += ["--tmpfs", str(path), "--remount-ro", str(path)]
+    for device in sorted(Path("/dev").glob("nvidia*")):  # a CUDA worker needs the driver's device nodes
+        cmd += ["--dev-bind", str(device), str(device)]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
+    env = {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NBGRADER_EXECUTION": "autograde", "PATH": "/usr/bin"}
+    for name, value in env.items():
+        cmd += ["--setenv", name, value]
+    return [*cmd, "--seccomp", str(seccomp_fd), "--", *argv]
+
+
+# -- each worker (zygote side, in a freshly forked child) ---------------------------------------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x2000
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def enter_worker_namespaces() -> None:
+    """In a child of the zygote: new user, pid, mount, net, ipc and uts namespaces (mapped to the same uid).
+
+    The caller forks next: that grandchild is pid 1 of the new pid namespace, alone in it.
+    """
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    _check(_libc.unshare(flags), "unshare")
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+def die_with_parent() -> None:
+    """SIGKILL this process when its parent dies (the zygote kills a worker by killing its parent)."""
+    _check(_libc.prctl(PR_SET_PDEATHSIG, 9, 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+
+
+def confine_worker(limits: Limits, worker_filter: bytes) -> None:
+    """In the worker (pid 1 of its namespaces): private /tmp and /proc, limits, no capabilities, seccomp."""
+    self_dir = os.readlink("/proc/self")  # our pid as the boundary's /proc names it
+    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.scratch_bytes},mode=0700")
+    os.mkdir("/tmp/.self")
+    _mount(f"/proc/{self_dir}", "/tmp/.self", None, MS_BIND)
+    _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+    os.mkdir("/proc/self")
+    _mount("/tmp/.self", "/proc/self", None, MS_MOVE)
+    _remount_read_only("/proc")
+    os.rmdir("/tmp/.self")
+    if os.path.isdir("/dev/shm"):  # shared memory of its own, then /dev read-only: no place shared with others
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={limits.scratch_bytes},mode=0700")
+    _remount_read_only("/dev")
+    os.chdir("/tmp")
+    limit_resources(limits)
+    _drop_privileges()
+    _load_seccomp(worker_filter)
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    result = _libc.mount(
+        source.encode(), target.encode(), fstype.encode() if fstype else None, flags, data.encode() if data else None
+    )
+    _check(result, f"mount {target}")
+
+
+def _remount_read_only(path: str) -> None:
+    """Make a mount read-only, keeping its other flags (the kernel refuses to drop the locked ones)."""
+    kept = os.statvfs(path).f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC | 1024 | 2048 | 4096)  # ST_* == MS_*
+    _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | kept)
+
+
+def limit_resources(limits: Limits) -> None:
+    """Hard limits: raising them needs CAP_SYS_RESOURCE in the initial user namespace, which no worker has."""
     mapped = _mapped_bytes()
     for which, value in [
         (resource.RLIMIT_CPU, limits.cpu_seconds),
         (resource.RLIMIT_AS, mapped + limits.memory_bytes),
         (resource.RLIMIT_FSIZE, limits.file_bytes),
         (resource.RLIMIT_NOFILE, limits.open_files),
+        (resource.RLIMIT_NPROC, limits.threads),
         (resource.RLIMIT_CORE, 0),
     ]:
         resource.setrlimit(which, (value, value))
@@ -104,18 +210,6 @@ def _mapped_bytes() -> int:
     return 0
 
 
-def _filter_syscalls() -> None:
-    me = os.getpid()
-    rules = sc.SyscallFilter(defaction=sc.ALLOW)
-    for name in DENIED_SYSCALLS:
-        rules.add_rule(sc.ERRNO(errno.EPERM), name)
-    rules.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # glibc then falls back to clone, checked below
-    rules.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, CLONE_THREAD, 0))
-    rules.add_rule(sc.ERRNO(errno.EPERM), "kill", sc.Arg(0, sc.NE, me))
-    rules.add_rule(sc.ERRNO(errno.EPERM), "tgkill", sc.Arg(0, sc.NE, me))
-    rules.load()
-
-
 class _CapHeader(ctypes.Structure):
     _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
@@ -124,8 +218,25 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_capabilities() -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
+def _drop_privileges() -> None:
+    """No capability (bounding, ambient, effective, permitted), no new privileges, not dumpable."""
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() != 22:  # EINVAL: no such cap
+            _check(-1, "prctl(PR_CAPBSET_DROP)")
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT)")
     header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    if libc.capset(ctypes.byref(header), (_CapData * 2)()) != 0:
-        raise OSError(ctypes.get_errno(), "capset failed")
+    _check(_libc.capset(ctypes.byref(header), (_CapData * 2)()), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)")
+    _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl(PR_SET_DUMPABLE)")
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_char_p)]
+
+
+def _load_seccomp(program: bytes) -> None:
+    """Install a BPF program that libseccomp compiled (grader/sealed/syscalls.py); 8 bytes per instruction."""
+    if not program or len(program) % 8:
+        raise OSError("the workers' seccomp program is missing or malformed")
+    prog = _SockFprog(len(program) // 8, program)
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), "prctl(PR_SET_SECCOMP)")

@@ -1,26 +1,31 @@
-"""The zygote: a clean interpreter with torch and matplotlib imported once, forking one worker per request.
+"""The zygote: inside the sandbox's boundary, a warm interpreter that forks one confined worker per request.
 
-Started as `python -I -m grader.sealed.zygote`; prints the abstract socket address it listens on.
-It imports nothing of lesson_ref or the hidden checks, so neither is in a worker's memory.
+Started by grader.sealed.spawn.Zygote under bubblewrap as
+`python -I -c ... main(CONTROL_FD, FILTER_FD, LIMITS_JSON)`. It imports torch, matplotlib and the worker
+once (none of lesson_ref or the hidden checks, which the boundary does not even show), then serves its
+control socket, a SOCK_SEQPACKET inherited from the grader (there is no socket anyone else could connect
+to). Requests carry no paths and no limits, only descriptors:
+- b"spawn" with [worker socket, reply socket]: fork a worker; its id goes back on the reply socket;
+- b"kill ID": SIGKILL that worker (only a worker of ours);
+- EOF: the grader is gone; exit.
 """
 
 import json
 import os
-import secrets
 import signal
 import socket
 import sys
+import tempfile
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.animation
-import matplotlib.pyplot
-import torch
-import torch.nn.functional
-from IPython import display  # noqa: F401
+import matplotlib.animation  # noqa: E402,F401  (what the lesson imports, loaded once for every worker)
+import matplotlib.pyplot  # noqa: E402,F401
+import torch  # noqa: E402
+import torch.nn.functional  # noqa: E402,F401
 
-from grader.sealed import sandbox, worker
+from grader.sealed import sandbox, worker  # noqa: E402
 
 
 def warm_up() -> None:
@@ -31,43 +36,102 @@ def warm_up() -> None:
     (torch.ones(2, device="meta") ** 2).mean()
     torch.randperm(4, generator=torch.Generator().manual_seed(0)).split(3)
     torch.ones(2, 3).logsumexp(1)
+    prepare = getattr(worker, "prepare", None)  # the worker module's own once-per-zygote set-up, if any
+    if prepare is not None:
+        prepare()
 
 
-def main() -> None:
-    warm_up()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    address = f"\0lesson2-sgd-zygote-{secrets.token_hex(8)}"
-    listener.bind(address)
-    listener.listen(64)
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
-    print(address[1:], flush=True)
-    parent = os.getppid()
-    listener.settimeout(1.0)
-    while True:
+def spawn(channel, limits: sandbox.Limits, worker_filter: bytes | None, serve=None, refuse=None) -> int:
+    """Fork a worker: a middle process holds new namespaces, its child (pid 1 there) runs `serve(channel)`.
+
+    worker_filter None: unconfined (the instructor's `--unconfined`): no namespaces, no seccomp.
+    serve/refuse default to the worker's protocol (tests pass probes of their own).
+    """
+    middle = os.fork()
+    if middle:
+        return middle
+    code = 70
+    try:
+        sandbox.die_with_parent()
+        if worker_filter is not None:
+            sandbox.enter_worker_namespaces()
+        child = os.fork()
+        if child == 0:
+            _run_worker(channel, limits, worker_filter, serve or worker.serve, refuse or worker.refuse)
+        channel.close()
+        _, status = os.waitpid(child, 0)
+        code = os.waitstatus_to_exitcode(status) & 0xFF
+    finally:
+        os._exit(code)
+
+
+def _run_worker(channel, limits, worker_filter, serve, refuse) -> None:
+    try:
+        sandbox.die_with_parent()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):  # direct writes to the real stdout/stderr go nowhere
+            os.dup2(devnull, fd)
+        os.closerange(3, channel.fileno())  # nothing of the zygote's stays open: only the channel
+        os.closerange(channel.fileno() + 1, 1 << 16)
+        if worker_filter is None:
+            os.chdir(tempfile.mkdtemp(prefix="lesson2-unconfined-"))
+            sandbox.limit_resources(limits)
+        else:
+            sandbox.confine_worker(limits, worker_filter)
+    except BaseException as err:  # no student code runs unconfined: say why and stop
+        refuse(channel, f"the sandbox could not be set up: {type(err).__name__}: {err}")
+        os._exit(71)
+    try:
+        serve(channel)
+    finally:
+        os._exit(70)
+
+
+def _reap(workers: set[int]) -> None:
+    """Collect exited middle processes; only then may their pids be reused (so `kill` never hits a stranger)."""
+    while workers:
         try:
-            conn, _ = listener.accept()
-        except TimeoutError:
-            if os.getppid() != parent:
-                sys.exit(0)  # the grader died without closing us (a killed Dask worker): do not linger
-            continue
-        with conn:
-            message, fds, _, _ = socket.recv_fds(conn, 65536, 1)
-            if not message:
-                sys.exit(0)  # the grader closed without a request: shut down
-            request = json.loads(message)
-            pid = os.fork()
-            if pid == 0:
-                listener.close()
-                conn.close()
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                worker_sock = socket.socket(fileno=fds[0])
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        workers.discard(pid)
+
+
+def main(control_fd: int, filter_fd: int, limits_json: str, confined: bool = True) -> None:
+    limits = sandbox.Limits(**json.loads(limits_json))
+    with os.fdopen(filter_fd, "rb") as f:
+        worker_filter = f.read() if confined else None
+    control = socket.socket(fileno=control_fd)
+    warm_up()
+    control.send(b"ready")
+    workers: set[int] = set()  # live (or zombie) middle processes: a pid here cannot have been reused
+    while True:
+        message, fds, _, _ = socket.recv_fds(control, 64, 2)
+        _reap(workers)
+        if not message:
+            sys.exit(0)  # the grader closed the control socket: shut down
+        if message == b"spawn" and len(fds) == 2:
+            worker_sock, reply = socket.socket(fileno=fds[0]), socket.socket(fileno=fds[1])
+            middle = spawn(worker_sock, limits, worker_filter)
+            workers.add(middle)
+            worker_sock.close()
+            try:
+                reply.send(str(middle).encode())
+            except OSError:
+                pass
+            reply.close()
+        elif message.startswith(b"kill ") and message[5:].isdigit():
+            for fd in fds:
+                os.close(fd)
+            middle = int(message[5:])
+            if middle in workers:
+                workers.discard(middle)
                 try:
-                    worker.serve(worker_sock, request["workdir"], sandbox.Limits(**request["limits"]))
-                finally:
-                    os._exit(70)
-            os.close(fds[0])
-            conn.sendall(str(pid).encode())
-
-
-if __name__ == "__main__":
-    main()
+                    os.kill(middle, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        else:
+            for fd in fds:
+                os.close(fd)
