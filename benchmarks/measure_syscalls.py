@@ -10,7 +10,6 @@ allowlist is a decision, not a recording.
 
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path

@@ -5,6 +5,7 @@ boundary, the worker's own namespaces, limits, no capabilities, both seccomp all
 probe instead of the worker's protocol, so these tests hold whatever the protocol looks like.
 """
 
+import itertools
 import json
 import os
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from grader.course import ROOT
 from grader.sealed import sandbox
-from grader.sealed.sandbox import Limits, SandboxUnavailable
+from grader.sealed.sandbox import SandboxUnavailable
 from grader.sealed.spawn import seccomp_programs
 
 LIBC = "import ctypes; libc = ctypes.CDLL(None, use_errno=True)\n"
@@ -76,7 +77,10 @@ FACTS = {  # probe -> code whose value must be the expected one
     "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),
     "has_an_empty_private_tmp": ("import os; sorted(os.listdir('/tmp'))", []),
     "can_write_nowhere_but_its_tmp": (
-        "import os\nplaces = ['/', '/dev', '/work', " + repr(str(ROOT)) + ", '/usr', '/etc', " + repr(sys.prefix)
+        "import os\nplaces = ['/', '/dev', '/work', "
+        + repr(str(ROOT))
+        + ", '/usr', '/etc', "
+        + repr(sys.prefix)
         + "]\nwritable = []\nfor p in places:\n    try:\n        open(os.path.join(p, 'w.txt'), 'w').close()\n"
         "        writable.append(p)\n    except OSError:\n        pass\nwritable",
         [],
@@ -226,4 +230,4 @@ def test_the_boundary_never_shows_the_reference_or_the_checks():
     assert str(ROOT) not in shown and str(ROOT / "lesson_ref") not in shown
     for hidden in sandbox.hidden_paths():
         inside = any(hidden.is_relative_to(p) for p in map(type(hidden), shown))
-        assert not inside or ("--tmpfs", str(hidden)) in zip(cmd, cmd[1:], strict=False), hidden
+        assert not inside or ("--tmpfs", str(hidden)) in itertools.pairwise(cmd), hidden

@@ -73,7 +73,8 @@ def check_available() -> None:
         )
     seccomp = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import seccomp"], capture_output=True)
     if seccomp.returncode != 0:
-        raise SandboxUnavailable(f"libseccomp's Python bindings ({SYSTEM_PYTHON}: python3-seccomp) are missing. {WAYS_OUT}")
+        missing = f"libseccomp's Python bindings for {SYSTEM_PYTHON} (Debian's python3-seccomp) are missing."
+        raise SandboxUnavailable(f"{missing} {WAYS_OUT}")
 
 
 def package_root() -> Path:
@@ -113,8 +114,17 @@ def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
     for device in sorted(Path("/dev").glob("nvidia*")):  # a CUDA worker needs the driver's device nodes
         cmd += ["--dev-bind", str(device), str(device)]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
-    env = {"HOME": "/tmp", "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp", "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
-           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NBGRADER_EXECUTION": "autograde", "PATH": "/usr/bin"}
+    env = {
+        "HOME": "/tmp",
+        "TMPDIR": "/tmp",
+        "MPLCONFIGDIR": "/tmp",
+        "MPLBACKEND": "Agg",
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "NBGRADER_EXECUTION": "autograde",
+        "PATH": "/usr/bin",
+    }
     for name, value in env.items():
         cmd += ["--setenv", name, value]
     return [*cmd, "--seccomp", str(seccomp_fd), "--", *argv]

@@ -26,7 +26,8 @@ def seccomp_programs(allow_all: bool = False) -> tuple[bytes, bytes]:
         flags = ["--allow-all"] if allow_all else []
         proc = subprocess.run([sandbox.SYSTEM_PYTHON, "-I", POLICY, *outs, *flags], capture_output=True, text=True)
         if proc.returncode != 0:
-            raise sandbox.SandboxUnavailable(f"libseccomp could not compile the syscall allowlist: {proc.stderr[-500:]}")
+            reason = f"libseccomp could not compile the syscall allowlist: {proc.stderr[-500:]}"
+            raise sandbox.SandboxUnavailable(reason)
         return tuple(open(path, "rb").read() for path in outs)
 
 

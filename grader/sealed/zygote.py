@@ -20,12 +20,12 @@ import tempfile
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.animation  # noqa: E402,F401  (what the lesson imports, loaded once for every worker)
-import matplotlib.pyplot  # noqa: E402,F401
-import torch  # noqa: E402
-import torch.nn.functional  # noqa: E402,F401
+import matplotlib.animation
+import matplotlib.pyplot
+import torch
+import torch.nn.functional
 
-from grader.sealed import sandbox, worker  # noqa: E402
+from grader.sealed import sandbox, worker
 
 
 def warm_up() -> None:
