@@ -46,11 +46,17 @@ SHAPE_KIND = {  # what each shape tests, in English and Chinese
 }
 
 
+NO_GENERATOR = object()  # run() without a generator argument: the default, None
+
+
 def run(student, x, y, a, *, lr=0.1, bs, epochs, generator=None, step=False):
     """Call the student's minibatch_sgd with a recording update. -> (losses, recorder)."""
     recorder = RecordingUpdate(step=step)
     with student.patched("minibatch_sgd", update=recorder):
-        losses = student.minibatch_sgd(x, y, a, lr, bs, epochs, generator=generator)
+        if generator is NO_GENERATOR:
+            losses = student.minibatch_sgd(x, y, a, lr, bs, epochs)
+        else:
+            losses = student.minibatch_sgd(x, y, a, lr, bs, epochs, generator=generator)
     assert recorder.calls, Say(
         "minibatch_sgd never called update(x[idx], y[idx], a, lr).",
         "minibatch_sgd 从未调用 update(x[idx], y[idx], a, lr)。",
@@ -180,8 +186,8 @@ def test_minibatch_reshuffles_every_epoch(student):
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
 def test_minibatch_honours_the_generator(student, device):
-    """Do equal generator seeds give the same batches and different seeds different ones?
-    相同种子的 generator 是否给出相同的批次,不同种子给出不同的批次?"""
+    """Do equal generator seeds give equal batches, other seeds other ones, and no generator the global RNG's?
+    相同种子的 generator 是否给出相同的批次,不同种子给出不同的批次,不传 generator 时是否使用全局随机数生成器?"""
     n, bs = 30, 7
     x, y = id_line(n, device)
 
@@ -199,6 +205,17 @@ def test_minibatch_honours_the_generator(student, device):
     assert order(5, global_seed=3) != order(6, global_seed=3), Say(
         "Different generator seeds gave the same batches: use the generator you are given.",
         "不同的 generator 种子给出了相同的批次:请使用传入的 generator。",
+    )
+
+    def default_order(global_seed):
+        torch.manual_seed(global_seed)
+        _, recorder = run(student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=NO_GENERATOR)
+        return row_ids(recorder)
+
+    assert default_order(8) == default_order(8), Say(
+        "Without a generator (generator=None, the default) the batches did not follow torch.manual_seed: "
+        "pass generator=None on to torch.randperm as it is.",
+        "不传 generator(默认 None)时,批次没有跟随 torch.manual_seed:请把 generator=None 原样传给 torch.randperm。",
     )
 
 
