@@ -11,6 +11,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT, FUNCTIONS, POINTS
 from grader.course import NOTEBOOK
 from grader.runner import run_checks
+from grader.sealed import scan
 from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.peer import RemoteError
@@ -127,6 +128,8 @@ def _grade_into(result: SubmissionResult, path: Path, assignment: Assignment, zy
         result.functions[fn] = not_graded(reason)
     if graded:
         _Run(assignment, zygote, cells, graded, result, start + assignment.submission_budget).grade()
+        own_cells = [(index, source) for index, source in cells if index not in graded.values()]
+        result.problems.extend(scan.judge(result.functions, scan.scan_cells(own_cells)))
 
 
 def _cells_to_run(nb, assignment):
