@@ -6,8 +6,9 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, points, samples
+from grader import ASSIGNMENT, FUNCTIONS, POINTS, course, inert, points, samples
 
 console = Console(width=max(Console().width, 150))  # the score table is wide
 
@@ -26,40 +27,42 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
     known = set(samples.sample_names())
     mismatches = []
     for student, got in table.items():
-        verdict = ""
+        verdict = Text("")
         if student in known:
             expected = samples.expected_scores(student)
-            verdict = "[green]yes[/]" if got == expected else "[red]NO[/]"
+            verdict = Text("yes", style="green") if got == expected else Text("NO", style="red")
             if got != expected:
                 mismatches.append(f"{student}: expected {expected}")
-        row = [student, *(f"{got[fn]:g}" for fn in FUNCTIONS), f"{sum(got.values()):g}", verdict]
-        grid.add_row(*row, *([notes.get(student, "")] if notes else []))
+        # student names and notes are student data: Text objects (no markup), control characters stripped
+        row = [Text(inert.one_line(student)), *(f"{got[fn]:g}" for fn in FUNCTIONS), f"{sum(got.values()):g}", verdict]
+        note = Text(inert.one_line(notes.get(student, "")), style="red")
+        grid.add_row(*row, *([note] if notes else []))
     console.print(grid)
     for line in mismatches:
-        console.print(f"[red]{line}[/]")
+        console.print(Text(inert.one_line(line), style="red"))
     return not mismatches
 
 
 def sealed_grade(root: Path, jobs: int | None, scheduler: str | None) -> bool:
     """Grade every submission sealed; print the table, each problem and each suspected tampering."""
+    from grader.sealed import cluster
     from grader.sealed.pool import grade_course
 
     results = grade_course(root, jobs, scheduler=scheduler)
-    notes = {
-        r.student: f"[red]tampering suspected: {', '.join(r.suspected_tampering)}[/]"
-        for r in results
-        if r.suspected_tampering
-    }
+    notes = {r.student: f"tampering suspected: {', '.join(r.suspected_tampering)}" for r in results if r.suspected_tampering}
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
     for r in results:
         for problem in r.problems:
-            console.print(f"{r.student}: {problem}", soft_wrap=True, highlight=False)
+            console.print(Text(inert.plain(f"{r.student}: {problem}")), soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
     console.print(
         f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
         f"grades.csv and report.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
         "per submission)"
     )
+    from grader.progress import where_the_time_went
+
+    console.print(where_the_time_went(results, cluster.TIMELINE), soft_wrap=True, highlight=False)
     return ok
 
 
@@ -92,6 +95,10 @@ def main(argv=None) -> int:
         print(points.markdown_table())
         return 0
     steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
+    if "grade" in steps:
+        from grader.sealed import cluster
+
+        cluster.starting(root, args.scheduler)  # the sandbox boots while the grader imports the rest
     from grader.sealed.pool import NotReleased
 
     try:
@@ -110,13 +117,16 @@ def main(argv=None) -> int:
             console.print("autograded into autograded/, scores in gradebook.db")
             for student in ungraded:
                 console.print(
-                    f"[red]{student}: nbgrader could not grade this notebook (not valid JSON, or it "
-                    f"broke nbgrader): scored 0; the others are graded[/]"
+                    Text(
+                        f"{inert.one_line(student)}: nbgrader could not grade this notebook (not valid JSON, or "
+                        "it broke nbgrader): scored 0; the others are graded",
+                        style="red",
+                    )
                 )
         if "scores" in steps:
             return 0 if print_scores(course.scores(root)) else 1
     except (course.NbgraderFailed, samples.BadSample, NotReleased, points.PointsMismatch) as err:
-        console.print(f"[red]{err}[/]")
+        console.print(Text(inert.plain(err), style="red"))
         return 2
     return 0
 

@@ -2,11 +2,12 @@
 
 `graded` is the one entry point (grader/sealed/pool.py calls it). Nothing of Dask is imported unless a
 scheduler is given, so the default path opens no server and no port, and two gradings on one machine
-never meet. Importing this module is cheap (no torch): `start_sandbox_early` can run first thing.
+never meet. Importing this module is cheap (no torch), so `starting` can run first thing.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,26 +19,43 @@ if TYPE_CHECKING:
     from grader.sealed.session import Assignment, SubmissionResult
     from grader.sealed.spawn import Zygote
 
-STARTUP: dict[str, float] = {}  # seconds of the last local run's start-up, by step (for the run's summary)
+# monotonic times of the last run's steps: start (the command's), begin, warm, ready, first and last result
+TIMELINE: dict[str, float] = {}
 _early: Zygote | None = None  # a zygote started before the grader's own imports, waiting to be used
 
 
-def start_sandbox_early(root: Path, unconfined: bool = False) -> None:
-    """Start the zygote now, so it boots while the grader imports its modules (`grade` calls this first).
+def starting(root: Path, scheduler: str | None = None, unconfined: bool = False) -> None:
+    """`grade` begins: note the time; for local grading, start the zygote to boot while the grader imports.
 
-    Its limits are read from the course's nbgrader_config.py as Assignment.load reads them; `graded` uses
-    it only if they match the assignment's (else it starts another: a slower start, never other limits).
+    The zygote's limits are read from the course's nbgrader_config.py as Assignment.load reads them; `graded`
+    uses it only if they match the assignment's (else it starts another: a slower start, never other limits).
     """
     global _early
+    TIMELINE.clear()
+    TIMELINE["start"] = _process_start()
+    if scheduler:
+        return
     from traitlets.config.loader import PyFileConfigLoader
 
     from grader.sealed.sandbox import Limits
     from grader.sealed.spawn import Zygote
 
-    STARTUP["early"] = time.monotonic()
-    sealed = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config().SealedGrader
-    limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
-    _early = Zygote(limits, unconfined=unconfined)
+    try:
+        sealed = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config().SealedGrader
+        limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
+        _early = Zygote(limits, unconfined=unconfined)
+    except Exception:
+        _early = None  # the same error comes back, where it is reported, when grading starts the zygote
+
+
+def _process_start() -> float:
+    """When this process started, on time.monotonic()'s clock (Linux; else now)."""
+    try:
+        ticks = int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        uptime = float(open("/proc/uptime").read().split()[0])
+        return time.monotonic() - (uptime - ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return time.monotonic()
 
 
 def graded(
@@ -48,6 +66,16 @@ def graded(
     `scheduler`: a Dask scheduler's address (grader/sealed/dask_cluster.py); else `jobs` local processes.
     `unconfined`: the instructor's explicit choice to grade without the sandbox (trusted code only).
     """
+    for step in ("begin", "warm", "ready", "first", "last"):
+        TIMELINE.pop(step, None)
+    TIMELINE["begin"] = time.monotonic()
+    for result in _graded(todo, assignment, jobs, scheduler, unconfined):
+        TIMELINE.setdefault("first", time.monotonic())
+        yield result
+    TIMELINE["last"] = time.monotonic()
+
+
+def _graded(todo, assignment, jobs, scheduler, unconfined):
     if scheduler:
         from grader.sealed.dask_cluster import graded_on_dask
 
@@ -55,13 +83,12 @@ def graded(
         return
     from grader.sealed.local_pool import graded_here
 
-    started = time.monotonic()
     zygote = _take_early_zygote(assignment, unconfined)
     try:
         warm_up()  # while the zygote boots
-        STARTUP["checks warm-up"] = time.monotonic() - started
+        TIMELINE["warm"] = time.monotonic()
         zygote.wait_ready()  # before forking: the pool's processes share the zygote's one ready state
-        STARTUP["sandbox ready"] = time.monotonic() - started
+        TIMELINE["ready"] = time.monotonic()
         yield from graded_here(todo, assignment, jobs, zygote)
     finally:
         zygote.close()

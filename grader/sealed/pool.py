@@ -22,12 +22,12 @@ from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from nbgrader.utils import is_grade
-from rich.progress import Progress
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
 from grader import ASSIGNMENT, report
 from grader.course import NOTEBOOK, db_url
+from grader.progress import progress_bar
 from grader.sealed.cluster import graded
 from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
 
@@ -63,7 +63,7 @@ def grade_course(
     todo = submissions(root)
     results = []
     autograder = SealedAutograde(root, assignment)
-    with Progress(disable=not show_progress, transient=True) as progress:
+    with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
         for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
             started = time.monotonic()
