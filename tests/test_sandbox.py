@@ -59,6 +59,8 @@ DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportE
     "call_a_32_bit_syscall": LIBC + "assert libc.syscall(0x40000000 | 39) >= 0",  # x32 getpid
     "push_a_terminal_input_char": LIBC + "import ctypes as c; assert libc.ioctl(0, 0x5412, c.c_char_p(b'x')) == 0",
     "allocate_past_its_memory_limit": "import torch; torch.ones(2**31)",
+    "start_more_threads_than_its_limit": "import threading, time\nfor _ in range(200):\n"
+    "    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
 }
 FACTS = {  # probe -> code whose value must be the expected one
     "runs_as_nobody": ("import os; (os.getuid(), os.getgid())", [65534, 65534]),

@@ -91,6 +91,12 @@ def hidden_paths() -> list[Path]:
     return paths
 
 
+def gpu_devices() -> list[Path]:
+    """The NVIDIA device nodes a CUDA worker opens: the control and UVM nodes and the first GPU only."""
+    wanted = ("nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia0")
+    return [Path("/dev") / name for name in wanted if (Path("/dev") / name).exists()]
+
+
 def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
     """bwrap arguments that run `argv` inside the boundary, under the seccomp program read from seccomp_fd."""
     root = package_root()
@@ -111,8 +117,10 @@ def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
     for path in hidden_paths():
         if path.exists() and any(path.is_relative_to(p) for p in shown):
             cmd += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    for device in sorted(Path("/dev").glob("nvidia*")):  # a CUDA worker needs the driver's device nodes
+    for device in gpu_devices():  # a CUDA worker needs the driver's device nodes and its view of the bus
         cmd += ["--dev-bind", str(device), str(device)]
+    if gpu_devices():
+        cmd += ["--ro-bind", "/sys", "/sys"]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
     env = {
         "HOME": "/tmp",
@@ -169,13 +177,18 @@ def confine_worker(limits: Limits, worker_filter: bytes) -> None:
     """In the worker (pid 1 of its namespaces): private /tmp and /proc, limits, no capabilities, seccomp."""
     self_dir = os.readlink("/proc/self")  # our pid as the boundary's /proc names it
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.scratch_bytes},mode=0700")
-    os.mkdir("/tmp/.self")
-    _mount(f"/proc/{self_dir}", "/tmp/.self", None, MS_BIND)
+    kept = {"self": f"/proc/{self_dir}"}  # the new /proc shows only these
+    if os.path.isdir("/proc/driver/nvidia") and gpu_devices():
+        kept["driver"] = "/proc/driver"  # CUDA's driver reads its parameters there
+    for name, source in kept.items():
+        os.mkdir(f"/tmp/.{name}")
+        _mount(source, f"/tmp/.{name}", None, MS_BIND)
     _mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
-    os.mkdir("/proc/self")
-    _mount("/tmp/.self", "/proc/self", None, MS_MOVE)
+    for name in kept:
+        os.mkdir(f"/proc/{name}")
+        _mount(f"/tmp/.{name}", f"/proc/{name}", None, MS_MOVE)
+        os.rmdir(f"/tmp/.{name}")
     _remount_read_only("/proc")
-    os.rmdir("/tmp/.self")
     if os.path.isdir("/dev/shm"):  # shared memory of its own, then /dev read-only: no place shared with others
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={limits.scratch_bytes},mode=0700")
     _remount_read_only("/dev")
