@@ -30,7 +30,8 @@ PR_SET_NAME, PR_GET_NAME = 15, 16
 WORKER = """
 read write readv writev pread64 pwrite64 lseek close close_range
 openat open stat fstat lstat newfstatat statx access faccessat faccessat2 readlink readlinkat
-getdents64 getcwd chdir fchdir mkdir mkdirat unlink unlinkat rename renameat renameat2 rmdir link linkat symlink symlinkat
+getdents64 getcwd chdir fchdir mkdir mkdirat unlink unlinkat rename renameat renameat2 rmdir
+link linkat symlink symlinkat
 fcntl dup dup2 dup3 pipe2 flock fsync fdatasync ftruncate fadvise64 utimensat fchmod chmod umask
 mmap munmap mremap mprotect madvise brk mlock munlock mincore membarrier
 futex futex_waitv set_robust_list get_robust_list rseq set_tid_address
