@@ -49,7 +49,13 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None) -> bool:
     from grader.sealed.pool import grade_course
 
     results = grade_course(root, jobs, scheduler=scheduler)
-    notes = {r.student: f"tampering suspected: {', '.join(r.suspected_tampering)}" for r in results if r.suspected_tampering}
+    notes = {}
+    for r in results:
+        manual = [fn for fn, v in r.functions.items() if getattr(v, "manual_reason", None)]
+        said = [f"tampering suspected: {', '.join(r.suspected_tampering)}"] if r.suspected_tampering else []
+        said += [f"manual grading: {', '.join(manual)}"] if manual else []
+        if said:
+            notes[r.student] = "; ".join(said)
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
     for r in results:
         for problem in r.problems:

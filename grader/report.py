@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
-from grader import ASSIGNMENT, FUNCTIONS, POINTS
+from grader import ASSIGNMENT, FUNCTIONS, POINTS, inert
 
 # One colour per figure: the report's test finds each figure in a browser screenshot by its colour.
 COLOURS = {"scores": "#1f77b4", "checks": "#2ca02c", "mistakes": "#d62728", "runtime": "#9467bd"}
@@ -34,7 +34,8 @@ def write_csv(path: Path, results) -> Path:
         out.writerow(["assignment", "student_id", *FUNCTIONS, "score", "max_score"])
         for r in sorted(results, key=lambda r: r.student):
             points = (f"{r.functions[fn].points:g}" for fn in FUNCTIONS)
-            out.writerow([ASSIGNMENT, r.student, *points, f"{r.total:g}", f"{MAX_TOTAL:g}"])
+            # the student id is student data: a leading =, +, -, @ would make it a live spreadsheet formula
+            out.writerow([ASSIGNMENT, inert.csv_cell(r.student), *points, f"{r.total:g}", f"{MAX_TOTAL:g}"])
     return path
 
 
@@ -73,7 +74,15 @@ def _barh(labels, values, colour, xlabel, xlim=None):
 
 
 def figures(results) -> dict[str, tuple[str, str]]:
-    """name -> (title, base64 PNG) for the score histogram, check pass rates, common mistakes and runtimes."""
+    """name -> (title, base64 PNG) for the score histogram, check pass rates, common mistakes and runtimes.
+
+    Labels come from student data (failure messages quote their exceptions): no mathtext, no control codes.
+    """
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _figures(results)
+
+
+def _figures(results) -> dict[str, tuple[str, str]]:
     fig, ax = plt.subplots(figsize=(9, 3.5), layout="constrained")
     ax.hist([r.total for r in results], bins=[x / 2 for x in range(0, 2 * int(MAX_TOTAL) + 2)], color=COLOURS["scores"])
     ax.set_xlabel(f"total score (of {MAX_TOTAL:g})")
@@ -100,7 +109,7 @@ def figures(results) -> dict[str, tuple[str, str]]:
         "Most common mistakes",
         _png(
             _barh(
-                [m if len(m) <= 90 else m[:87] + "..." for m, _ in mistakes],
+                [inert.one_line(m, 90) for m, _ in mistakes],
                 [n for _, n in mistakes],
                 COLOURS["mistakes"],
                 "submissions",
@@ -150,7 +159,17 @@ def write_html(path: Path, results) -> Path:
                 *(f"{r.functions[fn].points:g}" for fn in FUNCTIONS),
                 f"{r.total:g}",
                 f"{r.seconds:.2f}",
-                "; ".join(r.problems + [f"tampering suspected: {fn}" for fn in r.suspected_tampering]),
+                inert.plain(
+                    "; ".join(
+                        r.problems
+                        + [f"tampering suspected: {fn}" for fn in r.suspected_tampering]
+                        + [
+                            f"manual grading of {fn}: {v.manual_reason}"
+                            for fn, v in r.functions.items()
+                            if getattr(v, "manual_reason", None)
+                        ]
+                    )
+                ),
             ]
         )
         + "</tr>"

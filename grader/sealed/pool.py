@@ -28,6 +28,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT, report
 from grader.course import NOTEBOOK, db_url
 from grader.progress import progress_bar
+from grader.sealed import intake
 from grader.sealed.cluster import graded
 from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
 
@@ -37,11 +38,15 @@ class NotReleased(RuntimeError):
 
 
 def submissions(root: Path) -> dict[str, Path]:
-    """student -> their notebook path, for every folder in submitted/ (the notebook may be missing)."""
+    """student -> the notebook to grade, for every folder in submitted/ (the notebook may be missing).
+
+    A notebook that is not a regular file inside its folder (a symlink, a device, a FIFO), too big or not
+    UTF-8 is not read: its student gets a stand-in that scores 0 and says why (grader/sealed/intake.py).
+    """
     folder = root / "submitted"
-    return (
-        {d.name: d / ASSIGNMENT / NOTEBOOK for d in sorted(folder.iterdir()) if d.is_dir()} if folder.is_dir() else {}
-    )
+    if not folder.is_dir():
+        return {}
+    return {d.name: intake.checked(root, d.name) for d in sorted(folder.iterdir()) if d.is_dir()}
 
 
 def grade_course(
@@ -67,7 +72,10 @@ def grade_course(
         bar = progress.add_task("grading (sealed)", total=len(todo))
         for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
             started = time.monotonic()
-            autograder.record(result)
+            try:
+                autograder.record(result)
+            except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
+                result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
             result.timings["gradebook write"] = time.monotonic() - started
             results.append(result)
             progress.advance(bar)
@@ -127,6 +135,8 @@ class SealedAutograde:
             sealed if pp is Execute else pp for pp in converter.autograde_preprocessors
         ]
         self.errors.lines.clear()
+        if result.rejected:  # never let nbgrader read what intake refused (a symlink to source/, a FIFO)
+            converter.start = _refuse_to_read
         try:
             with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
                 warnings.simplefilter("ignore", SAWarning)
@@ -158,6 +168,10 @@ class SealedAutograde:
         path.chmod(mode | stat.S_IWUSR)  # nbgrader leaves autograded files read-only
         nbformat.write(nb, path)
         path.chmod(mode)
+
+
+def _refuse_to_read():
+    raise NbGraderException("the submission was not read (see its problems)")
 
 
 class _Errors(logging.Handler):

@@ -11,7 +11,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT, FUNCTIONS, POINTS
 from grader.course import NOTEBOOK
 from grader.runner import run_checks
-from grader.sealed import scan
+from grader.sealed import intake, scan
 from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.peer import RemoteError
@@ -80,6 +80,7 @@ class SubmissionResult:
     student: str
     functions: dict[str, FunctionResult]
     problems: list[str] = field(default_factory=list)  # what went wrong beyond failed checks
+    rejected: str | None = None  # why the submitted file was not read at all (grader/sealed/intake.py)
     outputs: dict[int, list] = field(default_factory=dict)  # cell index -> its nbformat v4 output dicts
     execution_counts: dict[int, int | None] = field(default_factory=dict)  # cell index -> In[n], as nbclient sets
     seconds: float = 0.0
@@ -119,7 +120,12 @@ def _first_line(err: BaseException) -> str:
 def _grade_into(result: SubmissionResult, path: Path, assignment: Assignment, zygote, start: float) -> None:
     try:
         nb = nbformat.read(path, as_version=4)
-        cells, graded, ungraded = _cells_to_run(nb, assignment)
+        rejected = intake.rejection(nb)
+        if rejected:
+            result.rejected = rejected
+            cells, graded, ungraded = [], {}, {fn: rejected for fn in FUNCTIONS}
+        else:
+            cells, graded, ungraded = _cells_to_run(nb, assignment)
     except Exception as err:  # not JSON, not a notebook, unreadable: nothing can be graded
         reason = f"the notebook could not be read ({type(err).__name__}: {_first_line(err)})"
         cells, graded, ungraded = [], {}, {fn: reason for fn in FUNCTIONS}
