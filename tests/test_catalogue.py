@@ -40,17 +40,22 @@ def verdicts():
 
 
 def test_catalogue_is_large_enough():
-    """Does the catalogue hold at least 25 correct and 50 wrong solutions?"""
+    """Does the catalogue hold at least 120 solutions, 40 correct and 80 wrong, each wrong one naming its checks?"""
     names = [path.stem for _, path in ENTRIES]
-    assert sum(n.startswith("pass_") for n in names) >= 25 and sum(n.startswith("fail_") for n in names) >= 50
+    assert len(names) >= 120
+    assert sum(n.startswith("pass_") for n in names) >= 40 and sum(n.startswith("fail_") for n in names) >= 80
+    assert all(caught_by(path) for _, path in ENTRIES if path.stem.startswith("fail_"))
 
 
 def test_no_false_reject_and_no_miss(verdicts, capsys):
-    """Does every correct solution get full marks and every wrong one less? (prints the confusion table)"""
-    header = ["pass accepted", "pass rejected", "fail rejected", "fail accepted", "mean fail score"]
+    """Does every correct solution get full marks and every wrong one less? (prints the confusion table)
+
+    "fail partial" counts the wrong solutions that kept some points (the share of what they got right).
+    """
+    header = ["pass accepted", "pass rejected", "fail rejected", "fail accepted", "fail partial", "mean fail score"]
     rows, false_rejects, misses = [], [], []
     for fn in FUNCTIONS:
-        counts = dict.fromkeys(header[:4], 0)
+        counts = dict.fromkeys(header[:5], 0)
         fail_scores = []
         for (function, name), report in verdicts.items():
             if function != fn:
@@ -61,6 +66,7 @@ def test_no_false_reject_and_no_miss(verdicts, capsys):
                 false_rejects.append(f"{fn}/{name}:\n{report.summary()}")
             if expected == "fail":
                 fail_scores.append(report.score)
+                counts["fail partial"] += 0 < report.score < POINTS[fn]
                 if report.passed:
                     misses.append(f"{fn}/{name}")
         mean = f"{sum(fail_scores) / len(fail_scores):.2f}/{POINTS[fn]:g}"

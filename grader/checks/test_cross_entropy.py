@@ -19,7 +19,7 @@ from grader.checks.support import (
     ratio_hint,
 )
 
-SHAPES = [(1, 2), (9, 3), (64, 10)]  # (n, k)
+SHAPES = [(1, 2), (9, 3), (64, 10), (5, 17)]  # (n, k): k above 10 too
 
 
 def problem(n, k, scale, dtype, device, seed=0):

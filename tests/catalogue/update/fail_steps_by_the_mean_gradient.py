@@ -1,0 +1,14 @@
+"""Steps every coordinate by the mean of the gradient."""
+CAUGHT_BY = (
+    "test_update_steps_against_the_gradient",
+    "test_update_second_step_uses_only_its_own_gradient",
+    "test_update_loop_reaches_the_least_squares_fit",
+)
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    with torch.no_grad():
+        a -= lr * a.grad.mean()
+        a.grad.zero_()
+    return loss
