@@ -476,3 +476,33 @@ def test_a_raise_reply_keeps_only_text():
     with pytest.raises(RemoteError) as err:
         end.call({"name": "update"}, ())
     assert isinstance(err.value.kind, str) and isinstance(err.value.message, str)
+
+
+def test_the_callers_global_rng_steers_the_call_and_follows_it_back(worker):
+    """Does torch.manual_seed in the grader steer a call that draws from the global RNG, as in one kernel?"""
+    torch.manual_seed(4)
+    drawn, _ = worker.call({"name": "draw"}, (6,), {"generator": None})
+    after_call = torch.randperm(6)
+    torch.manual_seed(4)
+    assert torch.equal(drawn, torch.randperm(6)) and torch.equal(after_call, torch.randperm(6))
+
+
+def test_a_generator_that_reports_meta_keeps_cudas_rule_in_the_worker(worker):
+    """Does a meta-reporting generator cross as one, and refuse (as CUDA does) to draw a CPU permutation?"""
+    from grader.checks.devicesim import CudaLikeRandom, MetaGenerator
+    from grader.sealed.remote import SealedSubmission, StudentCodeError
+
+    submission = SealedSubmission(worker, 5, on_lost=lambda reason: None)
+    g = MetaGenerator().manual_seed(1)
+    with CudaLikeRandom() as rules, pytest.raises((RuntimeError, StudentCodeError), match="'meta' device type"):
+        submission.request(lambda: worker.call({"name": "draw"}, (5,), {"generator": g}, device_rules=True))
+    assert g.device.type == "meta" and rules.random_ops == []
+
+
+def test_the_workers_random_op_lists_match_the_checks():
+    """Does the worker's copy of the random-op lists (the checks are hidden from it) match devicesim's?"""
+    from grader.checks import devicesim
+    from grader.sealed import worker_end
+
+    assert worker_end.RANDOM_FUNCTIONS == devicesim.RANDOM_FUNCTIONS
+    assert worker_end.RANDOM_METHODS == devicesim.RANDOM_METHODS

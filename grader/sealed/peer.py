@@ -140,6 +140,8 @@ class Peer:
             raise BadFrame("a call's arguments are not a list and a dict")
         leaves = [t for t in received if isinstance(t, torch.Tensor) and t.requires_grad]
         marks = [v.Mark(obj) if isinstance(obj, torch.Tensor) else None for obj in received]
+        if "rng" in message:  # the caller's global RNG: torch.manual_seed there must steer the call here
+            torch.set_rng_state(v.from_raw(message["rng"], self.limits))
         result, extra = run(fn, args, kwargs) if run else (fn(*args, **kwargs), {})
         value = self.encode(result, [], leaves=leaves)
         effects = []
@@ -150,7 +152,7 @@ class Peer:
                 effects.append([mark.in_place(obj), v.state_of(obj)])
             else:
                 effects.append(None)
-        return {"op": "return", "value": value, "effects": effects, **extra}
+        return {"op": "return", "value": value, "effects": effects, "rng": v.raw(torch.get_rng_state()), **extra}
 
     # -- calling the other side ---------------------------------------------------------------------------
     def call(self, target: dict, args=(), kwargs=None, timeout: float | None = None, **fields) -> tuple:
@@ -161,6 +163,7 @@ class Peer:
             "target": target,
             "args": self.encode(list(args), sent),
             "kwargs": self.encode(dict(kwargs or {}), sent),
+            "rng": v.raw(torch.get_rng_state()),
             **fields,
         }
         reply = self.exchange(message, timeout)
@@ -173,6 +176,11 @@ class Peer:
             if type(effect) is not list or len(effect) != 2 or type(effect[0]) is not bool:
                 raise BadFrame("an effect is not [changed_in_place, state]")
             v.apply_state(obj, effect[1], effect[0], self.limits)
+        if "rng" in reply:
+            rng = v.from_raw(reply["rng"], self.limits)
+            if rng.dtype != torch.uint8 or rng.dim() != 1:
+                raise BadFrame("a global RNG state that is not a byte vector")
+            torch.set_rng_state(rng)
         grad_inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
         return self.decode(reply.get("value"), [], grad_inputs), reply
 
@@ -199,7 +207,7 @@ class Peer:
                 handle = self._new_ref()
                 self.graphs[handle] = (obj, leaves)
             return {v.TENSOR: [whose, ref, v.tensor_state(obj), handle]}
-        if type(obj) is torch.Generator:
+        if v.is_generator(obj):
             sent.append(obj)
             whose, ref = self._ref(obj)
             return {v.GENERATOR: [whose, ref, v.generator_state(obj)]}

@@ -45,6 +45,19 @@ DTYPES = {
 }
 
 
+class MetaGenerator(torch.Generator):
+    """The worker's copy of a generator that says it lives on `meta` (grader/checks/devicesim.MetaGenerator)."""
+
+    @property
+    def device(self):
+        return torch.device("meta")
+
+
+def is_generator(obj) -> bool:
+    """A plain torch.Generator, or one that reports the meta device (the checks' stand-in for CUDA's)."""
+    return type(obj) is torch.Generator or (isinstance(obj, torch.Generator) and obj.device.type == "meta")
+
+
 class Unsendable(TypeError):
     """A value that cannot cross the boundary (only tensors, generators and plain data can)."""
 
@@ -100,7 +113,7 @@ def tensor_state(obj: torch.Tensor) -> list:
 
 
 def generator_state(gen: torch.Generator) -> list:
-    return [str(gen.device), raw(gen.get_state())]
+    return [str(gen.device), raw(torch.Generator.get_state(gen))]
 
 
 def state_of(obj) -> list:
@@ -143,7 +156,7 @@ def new_object(tag: int, state, limits: FrameLimits = DEFAULT_LIMITS):
     """A fresh local copy of the other side's tensor or generator."""
     if tag == GENERATOR:
         _check_generator_state(state)
-        gen = torch.Generator(device=state[0])
+        gen = MetaGenerator() if state[0] == "meta" else torch.Generator(device=state[0])
         gen.set_state(from_raw(state[1], limits))
         return gen
     _check_tensor_state(state)
