@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -54,13 +55,21 @@ def wheel(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def venv(wheel, tmp_path_factory):
+def venv(wheel):
     """A fresh venv holding the wheel, and the project venv's third-party packages as hard links (no download).
 
     Links, not a .pth pointing at the project venv: the sandbox shows the worker its own Python
-    installation only, so torch must live inside the new venv.
+    installation only, so torch must live inside the new venv. Not under /tmp: the sandbox mounts its own
+    empty /tmp over it.
     """
-    env = tmp_path_factory.mktemp("venv")
+    env = Path(tempfile.mkdtemp(prefix="lesson2-wheel-venv-", dir="/var/tmp"))
+    try:
+        yield _install(env, wheel[0])
+    finally:
+        shutil.rmtree(env, ignore_errors=True)
+
+
+def _install(env: Path, wheel: Path) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True, timeout=120)
     python = env / "bin" / "python"
     purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
@@ -73,7 +82,7 @@ def venv(wheel, tmp_path_factory):
         if subprocess.run(link, capture_output=True).returncode != 0:  # another file system: copy
             subprocess.run(["cp", "-a", str(entry), str(target)], check=True)
     install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index"]
-    subprocess.run([*install, str(wheel[0])], check=True, capture_output=True, timeout=300)
+    subprocess.run([*install, str(wheel)], check=True, capture_output=True, timeout=300)
     return python
 
 
