@@ -3,19 +3,23 @@
 Each function's source is assembled from interchangeable, correct pieces (how the difference is squared,
 how the mean is taken, `.data` or `torch.no_grad()`, `zero_()` or `None`, `-=` or `sub_`, how the batches
 are cut, how the loss is read out, computing in float64 and casting back, ...). Hypothesis draws
-combinations; every one must pass every hidden check. The sealed half (the same variants through a
-sandboxed worker) waits for the sealed grader's per-call state comparison (issue 11 item 4).
+combinations; every one must pass every hidden check, in-kernel (grader.submission.Submission) and
+sealed (a notebook of one variant per function graded by a sandboxed worker, marked e2e).
 """
 
 import math
+import tempfile
+from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import lesson_ref
-from grader import FUNCTIONS
+from grader import FUNCTIONS, POINTS, samples
+from grader.course import ROOT
 from grader.runner import run_checks
 from grader.submission import Submission
 
@@ -160,3 +164,59 @@ def test_a_variant_that_is_wrong_is_not_passed():
     """Is the property test able to fail: does a wrong piece (sum, not mean) lose points?"""
     with pytest.raises(AssertionError, match="lost points"):
         assert_full_marks("mse", "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).sum()\n")
+
+
+# -- sealed: the same variants in a notebook, graded by a sandboxed worker -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def sealed():
+    """The course's grading settings and a zygote that forks sandboxed workers."""
+    from grader.sealed.session import Assignment
+    from grader.sealed.spawn import Zygote
+
+    assignment = Assignment.load(ROOT)
+    zygote = Zygote(assignment.limits)
+    zygote.wait_ready()
+    yield assignment, zygote
+    zygote.close()
+
+
+def sealed_scores(sealed, source_nb, release_nb, own: dict[str, str]) -> tuple[dict[str, float], str]:
+    """Each function's sealed score for the release notebook filled with `own` sources (the rest the solution)."""
+    from grader.sealed.session import grade_submission
+
+    assignment, zygote = sealed
+    nb = samples.filled_notebook(release_nb, samples.solution_sources(source_nb), own)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lesson2_sgd.ipynb"
+        nbformat.write(nb, path)
+        result = grade_submission("variant", path, assignment, zygote)
+    why = "\n".join(f"{fn}: {r.message}" for fn, r in result.functions.items() if r.message)
+    return {fn: r.points for fn, r in result.functions.items()}, why + "\n".join(result.problems)
+
+
+VARIANTS = st.tuples(mse_variants(), update_variants(), minibatch_variants(), cross_entropy_variants())
+
+
+@pytest.mark.e2e
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(VARIANTS)
+def test_any_valid_variants_score_full_marks_sealed(sealed, source_nb, release_nb, sources):
+    """Does a notebook of correct variants (one per function) get full marks from sealed grading too?"""
+    own = dict(zip(FUNCTIONS, sources, strict=True))
+    scores, why = sealed_scores(sealed, source_nb, release_nb, own)
+    assert scores == {fn: float(p) for fn, p in POINTS.items()}, "\n\n".join([*sources, why])
+
+
+@pytest.mark.e2e
+def test_a_wrong_variant_loses_points_sealed(sealed, source_nb, release_nb):
+    """Is the sealed half able to fail: does an mse that sums lose points there, and nothing else?"""
+    scores, _ = sealed_scores(
+        sealed, source_nb, release_nb, {"mse": "def mse(y_hat, y):\n    return ((y_hat - y) ** 2).sum()\n"}
+    )
+    assert scores["mse"] < POINTS["mse"] and all(scores[fn] == POINTS[fn] for fn in FUNCTIONS if fn != "mse")
