@@ -41,6 +41,7 @@ CELLS = [
     "handle = display(Markdown('first'), display_id=True)\nhandle.update(Markdown('second'))",
     "import sys\nsys.exit(3)",
     "print('a', end='')\nprint('b')\ndisplay('between')\nprint('c')",
+    "print('a', flush=True)\nprint('b')\nsys.stdout.write('c')\nsys.stdout.flush()\nsys.stdout.flush()\nprint('d')",
 ]
 SHELL_CELL = "!ls /no/such/folder\nprint('exit code', _exit_code)\nfiles = !ls /no/such/folder\nlen(files)"
 

@@ -34,8 +34,9 @@ NO_PROGRAMS_EXIT = 126  # what a shell says of a command it cannot execute
 class _Outputs:
     """One cell's outputs as nbclient stores them from a kernel: v4 output dicts.
 
-    As ipykernel buffers stdout and stderr and flushes both (stdout first) before any other output and at
-    the end of the cell, the writes to a stream between two other outputs make one stream output.
+    As ipykernel buffers stdout and stderr, and each flush (before any other output, at the end of the cell,
+    on sys.stdout.flush()) sends one stream message, the writes to a stream between two flushes make one
+    stream output.
     """
 
     def __init__(self, displays: dict):
@@ -58,17 +59,13 @@ class _Outputs:
             self.pending[name].append(text[:room])
             self.stream_chars += min(len(text), room)
 
-    def flush(self) -> None:
-        for name, parts in self.pending.items():
-            if not parts:
-                continue
-            text = "".join(parts)
-            parts.clear()
-            last = self.items[-1] if self.items and not self.clear_pending else None
-            if last is not None and last["output_type"] == "stream" and last["name"] == name:
-                last["text"] += text
-            else:
-                self._add({"output_type": "stream", "name": name, "text": text})
+    def flush(self, *names: str) -> None:
+        """What was written to these streams (both, stdout first, by default) becomes one output each."""
+        for name in names or ("stdout", "stderr"):
+            parts = self.pending[name]
+            if parts:
+                self._add({"output_type": "stream", "name": name, "text": "".join(parts)})
+                parts.clear()
 
     def rich(self, output_type: str, data: dict, metadata: dict | None, **extra) -> dict | None:
         self.flush()
@@ -123,7 +120,8 @@ class _Stream:
             self.write(line)
 
     def flush(self) -> None:
-        pass
+        if self.shell.outputs is not None:
+            self.shell.outputs.flush(self.name)
 
     def isatty(self) -> bool:
         return False
@@ -206,7 +204,8 @@ class _Shell(InteractiveShell):
     def system_piped(self, cmd):
         """A `!` line: no program can start here, so it fails as a shell line that cannot run (cell goes on)."""
         command = self.var_expand(cmd, depth=1)
-        print(f"{command.split()[0] if command.split() else command}: {NO_PROGRAMS}")
+        sys.stdout.write(f"{command.split()[0] if command.split() else command}: {NO_PROGRAMS}\r\n")  # a pty's
+        sys.stdout.flush()
         self.user_ns["_exit_code"] = NO_PROGRAMS_EXIT
 
     system_raw = system = system_piped
