@@ -1,8 +1,6 @@
 """Never zeroes a.grad."""
 CAUGHT_BY = (
     "test_update_zeroes_grad",
-    "test_update_second_step_uses_only_its_own_gradient",
-    "test_update_loop_reaches_the_least_squares_fit",
 )
 
 def update(x, y, a, lr):
