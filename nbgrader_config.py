@@ -15,11 +15,15 @@ c.Execute.shutdown_kernel = "immediate"
 # process; nbgrader would score the cell where that happens 0. Drop stderr chunks that are only a warning.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^[^\n]*:\d+: \w*Warning: "
+# `nbgrader export` writes its CSV here (beside the grade report), not as grades.csv in the course root.
+c.CsvExportPlugin.to = "autograded/nbgrader_export.csv"
 # A student's own stub is a plain NotImplementedError.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
 # The sealed grader (`python -m grader grade`) reads these too; nbgrader ignores this section.
 # One call of a student function by a hidden check may take this long before the worker is killed.
 c.SealedGrader.call_timeout = 10
+# Wall seconds for one whole submission (cells and every check); past it the remaining checks score 0.
+c.SealedGrader.submission_budget = 60
 # Memory a sandboxed worker may map on top of torch itself, in MiB.
 c.SealedGrader.memory_mb = 3072

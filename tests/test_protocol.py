@@ -506,3 +506,13 @@ def test_the_workers_random_op_lists_match_the_checks():
 
     assert worker_end.RANDOM_FUNCTIONS == devicesim.RANDOM_FUNCTIONS
     assert worker_end.RANDOM_METHODS == devicesim.RANDOM_METHODS
+
+
+def test_a_worker_that_stops_reading_cannot_block_the_grader():
+    """Does sending a large call to a worker that never reads end at the call's deadline?"""
+    hostile = Hostile(lambda w: time.sleep(5))
+    end = GraderEnd(hostile.grader_sock, budget_end=time.monotonic() + 30, call_timeout=5)
+    started = time.monotonic()
+    with pytest.raises(PeerTimeout):
+        end.call({"name": "mse"}, (torch.zeros(4 * 2**20),), timeout=0.5)
+    assert time.monotonic() - started < 2

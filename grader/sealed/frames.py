@@ -118,14 +118,21 @@ def decode_body(body: bytes, limits: FrameLimits = DEFAULT_LIMITS):
         raise BadFrame(f"an unreadable frame ({type(err).__name__}: {err})") from None
 
 
-def send_frame(sock: socket.socket, message) -> None:
-    """Send one message (plain data only)."""
-    data = encode_frame(message)
-    try:
-        sock.settimeout(None)
-        sock.sendall(data)
-    except OSError as err:
-        raise PeerGone(str(err)) from None
+def send_frame(sock: socket.socket, message, deadline: float | None = None) -> None:
+    """Send one message (plain data only) before `deadline`: a peer that stops reading cannot block us."""
+    data = memoryview(encode_frame(message))
+    while data:
+        timeout = None if deadline is None else deadline - time.monotonic()
+        if timeout is not None and timeout <= 0:
+            raise PeerTimeout("the other side stopped reading")
+        try:
+            sock.settimeout(timeout)
+            sent = sock.send(data)
+        except TimeoutError:
+            raise PeerTimeout("the other side stopped reading") from None
+        except OSError as err:
+            raise PeerGone(str(err)) from None
+        data = data[sent:]
 
 
 def recv_frame(sock: socket.socket, deadline: float | None, limits: FrameLimits = DEFAULT_LIMITS):

@@ -81,7 +81,7 @@ class Peer:
         pending = Pending(secrets.randbits(62), str(message["op"]), deadline)
         self.pending.append(pending)
         try:
-            send_frame(self.sock, {**message, "id": pending.id})
+            send_frame(self.sock, {**message, "id": pending.id}, pending.deadline)
             while True:
                 incoming = recv_frame(self.sock, pending.deadline, self.limits)
                 if type(incoming) is not dict or type(incoming.get("op")) is not str:
@@ -122,7 +122,7 @@ class Peer:
             raise
         except BaseException as err:  # the student's code may raise anything, SystemExit included
             reply = {"op": "raise", "kind": type(err).__name__, "message": _text(str(err), 2000)}
-        send_frame(self.sock, {**reply, "re": request_id})
+        send_frame(self.sock, {**reply, "re": request_id}, self.pending[-1].deadline if self.pending else None)
 
     def handle(self, message: dict) -> dict:
         """The reply to `message` (see `returning`); raise to refuse. Subclasses say which requests they serve."""

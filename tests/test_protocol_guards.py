@@ -1,0 +1,191 @@
+"""The grader's guards that need no sandbox: the static scan, inert output, and the intake of submitted files."""
+
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader import FUNCTIONS, inert, report, samples
+from grader.sealed import intake, scan
+from grader.sealed.session import FunctionResult
+
+ATTACKS = Path(__file__).parent / "attacks"
+CATALOGUE = Path(__file__).parent / "catalogue"
+
+
+def own_cells(nb):
+    return [
+        (i, c.source)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
+    ]
+
+
+def scanned(release_nb, source_nb, function, code):
+    nb = samples.filled_notebook(release_nb, samples.solution_sources(source_nb), {function: code})
+    return scan.scan_cells(own_cells(nb))
+
+
+# -- static scan -------------------------------------------------------------------------------------------
+
+
+def test_honest_solutions_scan_clean(release_nb, source_nb):
+    """Do the samples and every passing catalogue entry scan without a single finding?"""
+    dirty = {}
+    for path in sorted(samples.SAMPLES_DIR.glob("*.py")):
+        if path.stem.startswith("fail_cross_entropy_builtin"):
+            continue
+        found = scan.scan_cells(own_cells(samples.sample_notebook(path, release_nb, source_nb)))
+        if any(found.by_function.values()):
+            dirty[path.stem] = found.by_function
+    for path in sorted(CATALOGUE.glob("*/pass_*.py")):
+        found = scanned(release_nb, source_nb, path.parent.name, path.read_text())
+        if any(found.by_function.values()):
+            dirty[path.name] = found.by_function
+    assert not dirty
+
+
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        ("import torch.nn.functional as F\ndef cross_entropy(l, t):\n    return F.cross_entropy(l, t)\n", "forbidden"),
+        ("from torch.nn.functional import nll_loss as n\ndef cross_entropy(l, t):\n    return n(l, t)\n", "forbidden"),
+        ("import torch\ndef cross_entropy(l, t):\n    return getattr(torch, 'log_' + 'softmax')(l, 1)\n", "forbidden"),
+        ("import torch\n_f = torch.nn.CrossEntropyLoss()\ndef cross_entropy(l, t):\n    return _f(l, t)", "forbidden"),
+        ("import torch\ndef cross_entropy(l, t):\n    return torch.ops.aten._log_softmax(l, 1, False)\n", "forbidden"),
+        (
+            "from torch.utils._python_dispatch import _disable_current_modes\n"
+            "def cross_entropy(l, t):\n    return l.sum()\n",
+            "blinding",
+        ),
+        ("import torch\ndef cross_entropy(l, t):\n    torch._C._pop_torch_dispatch_mode()\n", "blinding"),
+        ("import sys\ndef cross_entropy(l, t):\n    return sys._getframe(1).f_globals\n", "blinding"),
+        ("import gc\ndef cross_entropy(l, t):\n    return gc.get_objects()\n", "blinding"),
+        ("import ctypes\ndef cross_entropy(l, t):\n    return l\n", "blinding"),
+        ("def cross_entropy(l, t):\n    exec('x = 1')\n    return l\n", "suspicious"),
+        ("import torch\ntorch.allclose = lambda *a, **k: True\ndef cross_entropy(l, t):\n    return l\n", "suspicious"),
+        ("def cross_entropy(l, t):\n    return open('/proc/self/fd/3')\n", "suspicious"),
+        ("def cross_entropy(l, t):\n    return l\nget_ipython().input_transformers_cleanup.append(str)", "suspicious"),
+    ],
+)
+def test_the_scan_finds_each_way_to_hide_a_call(release_nb, source_nb, code, kind):
+    """Does the scan see forbidden built-ins by any visible spelling, and the machinery that blinds a tracer?"""
+    found = scanned(release_nb, source_nb, "cross_entropy", code)
+    assert found.of("cross_entropy", kind), found.by_function
+
+
+def test_a_module_level_comparison_with_f_cross_entropy_is_not_a_finding(release_nb, source_nb):
+    """Is a student's own check against F.cross_entropy outside any function left alone?"""
+    code = (
+        "import torch\nimport torch.nn.functional as F\n"
+        "def cross_entropy(l, t):\n    return (l.logsumexp(1) - l[range(len(t)), t]).mean()\n"
+        "print(F.cross_entropy(torch.zeros(2, 3), torch.tensor([0, 1])))\n"
+    )
+    found = scanned(release_nb, source_nb, "cross_entropy", code)
+    assert not any(found.by_function.values())
+
+
+def verdicts(points=4.0, forbidden_check="passed"):
+    return {
+        fn: FunctionResult(points, checks={scan.FORBIDDEN_CHECK: forbidden_check} if fn == scan.GUARDED else {})
+        for fn in FUNCTIONS
+    }
+
+
+def test_a_forbidden_call_next_to_blinding_code_scores_zero(release_nb, source_nb):
+    """Is F.cross_entropy under _disable_current_modes (4/4 before) a certain breach: 0 points, and why?"""
+    code = (ATTACKS / "forbidden_cross_entropy_under_disable_current_modes.py").read_text()
+    functions = verdicts()
+    problems = scan.judge(functions, scanned(release_nb, source_nb, "cross_entropy", code))
+    assert functions["cross_entropy"].points == 0 and "forbidden built-in" in functions["cross_entropy"].message
+    assert problems and all(functions[fn].points == 4.0 for fn in FUNCTIONS if fn != "cross_entropy")
+
+
+def test_a_forbidden_name_the_checks_never_saw_goes_to_manual_grading(release_nb, source_nb):
+    """Is a forbidden built-in in the source that the tracer did not see sent to manual grading, with the reason?"""
+    code = "import torch.nn.functional as F\ndef cross_entropy(l, t):\n    if False:\n        return F.nll_loss(l, t)\n"
+    functions = verdicts()
+    scan.judge(functions, scanned(release_nb, source_nb, "cross_entropy", code))
+    assert functions["cross_entropy"].points == 4.0
+    assert "never saw run" in functions["cross_entropy"].manual_reason
+
+
+def test_suspicious_code_sends_only_its_function_to_manual_grading(release_nb, source_nb):
+    """Is a frame trick in update's cell a manual-grading reason for update alone?"""
+    code = "import sys\ndef update(x, y, a, lr):\n    sys._getframe(1)\n    return mse(x @ a, y)\n"
+    functions = verdicts(points=3.0)
+    scan.judge(functions, scanned(release_nb, source_nb, "update", code))
+    flagged = [fn for fn, v in functions.items() if v.manual_reason]
+    assert flagged == ["update"] and "_getframe" in functions["update"].manual_reason
+
+
+# -- inert output ------------------------------------------------------------------------------------------
+
+
+def test_plain_strips_escapes_and_controls_but_keeps_text():
+    """Are ANSI/OSC escapes, control characters and bidi overrides gone, and markup left as literal text?"""
+    text = "[red]x[/] \x1b[2J\x1b]0;title\x07ok\r\x00\u202eevil\nnext\tcol"
+    assert inert.plain(text) == "[red]x[/] okevil\nnext\tcol"
+
+
+@pytest.mark.parametrize("cell", ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"])
+def test_csv_cells_that_a_spreadsheet_would_evaluate_are_neutralised(cell):
+    """Does every cell starting like a formula get a leading apostrophe?"""
+    assert inert.csv_cell(cell).startswith("'")
+
+
+def test_report_figures_do_not_parse_student_text_as_math(tmp_path):
+    """Does a failure message with $\\rt$ (which crashed mathtext) draw as plain text?"""
+    from grader.sealed.session import SubmissionResult
+
+    bad = FunctionResult(0.0, mistakes={"check": "ValueError: $\\rt$ \x1b[31m[red]x[/]"}, checks={"check": "failed"})
+    result = SubmissionResult("=cmd|' /C calc'!A0", {fn: bad for fn in FUNCTIONS}, ["$\\rt$ <script>"])
+    csv_path, html_path = report.write(tmp_path, [result])
+    assert "'=cmd" in csv_path.read_text()
+    page = html_path.read_text()
+    assert "&lt;script&gt;" in page and "<script>" not in page
+
+
+# -- intake ------------------------------------------------------------------------------------------------
+
+
+def submitted(tmp_path, student="s1"):
+    folder = tmp_path / "submitted" / student / "lesson2_sgd"
+    folder.mkdir(parents=True)
+    return folder / "lesson2_sgd.ipynb"
+
+
+def test_a_regular_notebook_is_read(tmp_path, release_nb):
+    """Is an ordinary notebook inside its folder read as it is?"""
+    path = submitted(tmp_path)
+    nbformat.write(release_nb, path)
+    assert intake.checked(tmp_path, "s1") == path
+
+
+@pytest.mark.parametrize(
+    "make, says",
+    [
+        (lambda p, t: p.symlink_to(t / "secret.ipynb"), "symbolic link"),
+        (lambda p, t: os.mkfifo(p), "not a regular file"),
+        (lambda p, t: p.write_bytes(b"{" + b" " * (32 * 2**20)), "byte limit"),
+        (lambda p, t: p.write_bytes(b'{"cells": "\xff\xfe"}'), "not UTF-8"),
+    ],
+)
+def test_a_submission_that_is_not_a_plain_notebook_gets_a_stand_in_saying_why(tmp_path, make, says):
+    """Is a symlink, FIFO, oversized or non-UTF-8 notebook never read, and replaced by a stand-in with the reason?"""
+    (tmp_path / "secret.ipynb").write_text("### BEGIN SOLUTION")
+    make(submitted(tmp_path), tmp_path)
+    stand_in = intake.checked(tmp_path, "s1")
+    reason = intake.rejection(nbformat.read(stand_in, as_version=4))
+    assert says in reason and "BEGIN SOLUTION" not in stand_in.read_text()
+
+
+def test_a_symlinked_student_folder_is_refused(tmp_path, release_nb):
+    """Is submitted/<student> that links elsewhere refused as well?"""
+    elsewhere = tmp_path / "elsewhere" / "lesson2_sgd"
+    elsewhere.mkdir(parents=True)
+    nbformat.write(release_nb, elsewhere / "lesson2_sgd.ipynb")
+    (tmp_path / "submitted").mkdir()
+    (tmp_path / "submitted" / "s2").symlink_to(tmp_path / "elsewhere")
+    assert "symbolic link" in intake.rejection(nbformat.read(intake.checked(tmp_path, "s2"), as_version=4))
