@@ -1,0 +1,19 @@
+"""Right, but reads .grad of the non-leaf loss for a debugging check: torch warns on stderr."""
+CAUGHT_BY = (
+    "test_update_steps_against_the_gradient",
+    "test_update_returns_the_loss_before_the_step_with_its_graph",
+    "test_update_keeps_a_the_same_leaf_parameter",
+    "test_update_zeroes_grad",
+    "test_update_leaves_x_and_y_unchanged",
+    "test_update_loop_reaches_the_least_squares_fit",
+    "any device",
+)
+
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    assert loss.grad is None
+    with torch.no_grad():
+        a -= lr * a.grad
+        a.grad.zero_()
+    return loss
