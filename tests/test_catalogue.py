@@ -3,6 +3,7 @@
 import math
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 
@@ -136,3 +137,45 @@ def test_every_check_agrees_across_devices(verdicts, device):
             if cpu != other and not (device_bug and cpu == "passed"):
                 disagreements.append(f"{fn}/{name} {key}: cpu {cpu}, {device} {other}")
     assert compared > 100 and not disagreements, disagreements
+
+
+# -- sealed: the same entries graded by a sandboxed worker ---------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_every_entry_scores_the_same_sealed(source_nb, release_nb, tmp_path):
+    """Does sealed grading give every catalogue entry the score the in-kernel checks give it?
+
+    Entries are graded four at a time (one per function, the notebook's solution for the rest): a notebook
+    per group, each function's sealed score compared with what its name and CAUGHT_BY promise.
+    """
+    from itertools import zip_longest
+
+    from grader.course import ROOT
+    from grader.sealed.session import Assignment, grade_submission
+    from grader.sealed.spawn import Zygote
+
+    assignment = Assignment.load(ROOT)
+    zygote = Zygote(assignment.limits)
+    zygote.wait_ready()
+    solutions = samples.solution_sources(source_nb)
+    by_function = [[p for f, p in ENTRIES if f == fn] for fn in FUNCTIONS]
+    differences = []
+    try:
+        for i, group in enumerate(zip_longest(*by_function)):
+            own = {fn: path.read_text() for fn, path in zip(FUNCTIONS, group, strict=True) if path is not None}
+            path = tmp_path / f"group{i}.ipynb"
+            nbformat.write(samples.filled_notebook(release_nb, solutions, own), path)
+            result = grade_submission(f"group{i}", path, assignment, zygote)
+            for fn, entry in zip(FUNCTIONS, group, strict=True):
+                if entry is None:
+                    continue
+                expected = points.score(fn, list(caught_by(entry))) if entry.stem.startswith("fail_") else POINTS[fn]
+                got = result.functions[fn].points
+                if got != expected:
+                    differences.append(
+                        f"{fn}/{entry.stem}: sealed {got}, expected {expected}: {result.functions[fn].message}"
+                    )
+    finally:
+        zygote.close()
+    assert not differences, "\n".join(differences)
