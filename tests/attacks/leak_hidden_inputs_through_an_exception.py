@@ -1,0 +1,15 @@
+"""Raise an exception whose message is the hidden inputs: the failed check's message quotes it.
+
+The message (up to 4000 characters) crosses as RemoteError, becomes a ValueError in the grader, and the
+check's failure text, with it, the verdict that SealedOutputs writes into the grade cell: autograded/ and
+the feedback HTML show the hidden inputs. Outcome at 14b7a1a: mse 0 and the 13- and 257-long hidden
+inputs of test_mse in the feedback. NOT_IN_FEEDBACK must appear nowhere in the student's feedback.
+"""
+TARGET, EXPECT = "mse", {"mse": 0}
+NOT_IN_FEEDBACK = "HIDDEN-INPUT-LEAKED"
+
+
+def mse(y_hat, y):
+    if y_hat.shape[0] not in (3, 100):
+        raise ValueError("-".join(["HIDDEN", "INPUT", "LEAKED"]) + repr([y_hat.tolist()[:8], y.tolist()[:8]]))
+    return ((y_hat - y) ** 2).mean()
