@@ -52,7 +52,8 @@ def check_pass_rates(results) -> dict[str, float]:
 
 def common_mistakes(results, top: int = 10) -> list[tuple[str, int]]:
     """The most frequent failure messages (English), with how many submissions got each."""
-    return Counter(m for r in results for v in r.functions.values() for m in set(v.mistakes.values())).most_common(top)
+    per_submission = ({m for v in r.functions.values() for m in v.mistakes.values()} for r in results)
+    return Counter(m for mistakes in per_submission for m in mistakes).most_common(top)
 
 
 def _png(fig) -> str:

@@ -52,6 +52,14 @@ def test_pass_rates_and_common_mistakes_count_submissions(class_of_five):
     assert report.common_mistakes(results) == [(SUM_MISTAKE, 2)]
 
 
+def test_a_mistake_made_in_two_functions_of_one_submission_counts_once():
+    """Is a mistake counted once per submission, however many of its functions made it?"""
+    one = submission("s0", mse_ok=False, seconds=1.0)
+    one.functions["update"].mistakes = {"test_update_x": SUM_MISTAKE}
+    two = submission("s1", mse_ok=False, seconds=1.0)
+    assert report.common_mistakes([one, two]) == [(SUM_MISTAKE, 2)]
+
+
 def test_report_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp_path):
     """Opened in headless Chromium, does the page show the histogram, pass rates, mistakes and runtimes?"""
     _, (_, page) = class_of_five
