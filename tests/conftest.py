@@ -13,6 +13,9 @@ from grader.course import NOTEBOOK, ROOT
 E2E = {
     "test_autograde",  # stock nbgrader autograde on the samples
     "test_cluster",  # Dask scheduler and workers, one killed
+    "test_fidelity",  # stock nbgrader autograde against sealed grading, field by field
+    "test_fidelity_cycle",  # nbgrader's collect, autograde and formgrader around sealed grading
+    "test_fidelity_worker",  # every test cell in a real Jupyter kernel and in the worker
     "test_notebook::test_solution_notebook_runs_without_errors_or_stderr",  # a Jupyter kernel
     "test_notebook::test_grade_cells_show_their_points_as_a_number",
     "test_notebook::test_animation_stays_small",
