@@ -82,7 +82,8 @@ class Report:
         for check, fails in by_check.items():
             cost = _cost(self.function, check if check in lost else points.ANY_DEVICE)
             where = "" if check in lost else f" [{', '.join(sorted({r.device for r in fails}))}]"
-            cases = f" ({len(fails)} of {counts[check]} cases{where})" if counts[check] > 1 else where
+            cases = f" ({len(fails)} of {counts[check]} cases / {counts[check]} 例中 {len(fails)} 例{where})"
+            cases = cases if counts[check] > 1 else where
             lines.append(f"- {fails[0].question}{cases} {cost}\n    {_indent(fails[0].message)}")
         return "\n".join(lines)
 
