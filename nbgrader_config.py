@@ -17,6 +17,14 @@ c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^[^\n]*:\d+: \w*Warning: "
 # `nbgrader export` writes its CSV here (beside the grade report), not as grades.csv in the course root.
 c.CsvExportPlugin.to = "autograded/nbgrader_export.csv"
+# generate_assignment marks the release notebook as generated (metadata "generated"), as `python -m grader
+# release` does: nbgrader's own steps, then grader.generated.MarkGenerated.
+from nbgrader.converters import GenerateAssignment  # noqa: E402
+
+c.GenerateAssignment.preprocessors = [
+    *GenerateAssignment.class_traits()["preprocessors"].default(),
+    "grader.generated.MarkGenerated",
+]
 # A student's own stub is a plain NotImplementedError.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
