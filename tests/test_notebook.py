@@ -86,6 +86,13 @@ def test_lesson_uses_the_english_originals_fixes(source_nb):
     assert draws and all("generator" in "".join(args) for args in draws)
 
 
+def test_lesson_explains_why_the_noise_changed(source_nb):
+    """Does the lesson say, in both languages, why its noise is 0.25 * randn and not the original's rand?"""
+    notes = [c.source for c in source_nb.cells if c.cell_type == "markdown" and "`torch.rand(n)`" in c.source]
+    assert len(notes) == 1 and "0.25 * torch.randn(n)" in notes[0]
+    assert "mean 0.5" in notes[0] and "均值为 0.5" in notes[0]
+
+
 @pytest.fixture(scope="module")
 def executed(source_nb):
     """The source notebook (solutions in) run top to bottom in a fresh kernel, as a student would."""
