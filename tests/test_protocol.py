@@ -372,20 +372,22 @@ def test_a_callback_kept_from_an_earlier_check_is_refused():
 
 
 def test_out_of_order_cell_starts_are_refused():
-    """Is a cell_start for a cell that is not next (a forged progress ping) refused and recorded?"""
+    """Is a cell_start for a cell that is not a later one (a forged progress ping) refused and recorded?"""
 
     def script(w):
         run = w.read()
         w.send({"op": "cell_start", "index": 0, "id": 1})
         assert w.read()["op"] == "return"
-        w.send({"op": "cell_start", "index": 5, "id": 2})
+        w.send({"op": "cell_start", "index": 5, "id": 2})  # cell 1 is empty: it never starts
+        assert w.read()["op"] == "return"
+        w.send({"op": "cell_start", "index": 0, "id": 3})  # back to an earlier cell: refused
         assert w.read()["op"] == "raise"
         w.send({"op": "return", "re": run["id"], "value": []})
 
     hostile = Hostile(script)
     end = GraderEnd(hostile.grader_sock, budget_end=time.monotonic() + 30, call_timeout=5)
     assert end.run_cells([(0, "a"), (1, "b"), (5, "c")], set(), 5, {}) == []
-    assert [what for _, what in end.violations] == ["a start of cell 5, which is not the next cell to run"]
+    assert [what for _, what in end.violations] == ["a start of cell 0, which is not a later cell to run"]
 
 
 def test_a_reply_to_another_request_breaks_the_connection():
