@@ -69,7 +69,7 @@ def run_in_worker(cells, home):
         env={"HOME": str(home), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return [(cell["execution_count"], json.loads(cell["outputs"])) for cell in json.loads(proc.stdout)]
+    return [(cell["execution_count"], [json.loads(o) for o in cell["outputs"]]) for cell in json.loads(proc.stdout)]
 
 
 def run_in_kernel(cells):
@@ -166,3 +166,27 @@ def test_the_shell_writes_nothing_to_the_home_folder(both):
     """Does the worker's IPython leave no ~/.ipython (history off, its own folder thrown away)?"""
     _, _, home = both
     assert not (home / ".ipython").exists()
+
+
+def test_huge_outputs_are_cut_to_what_the_protocol_carries(tmp_path):
+    """Do a huge error message, display and print come back cut, each output small enough for one frame string?"""
+    cells = [
+        "raise ValueError('x' * 3_000_000)",
+        "display({'text/plain': 'y' * 2_000_000}, raw=True)\nprint('after')",
+        "print('z' * 1_000_000)",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT],
+        input=json.dumps(cells),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(ROOT)},
+    )
+    reply = json.loads(proc.stdout)
+    assert all(len(text.encode()) < 2**20 for cell in reply for text in cell["outputs"])
+    error, display, printed = ([json.loads(o) for o in cell["outputs"]] for cell in reply)
+    assert error[0]["ename"] == "ValueError" and len(error[0]["evalue"]) < 100_000
+    assert "left out" in display[0]["text"] and display[0]["text"].endswith("after\n")
+    assert printed[0]["text"] == "z" * (64 * 1024)

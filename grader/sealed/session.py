@@ -336,22 +336,17 @@ class _Run:
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 
 
-def cell_outputs(text: str) -> list[dict]:
-    """A cell's outputs as the worker sends them (JSON) -> nbformat v4 output dicts; anything else is dropped.
-
-    The worker is not trusted: only the four output types, with their fields as plain JSON, are kept.
-    """
-    try:
-        outputs = json.loads(text) if isinstance(text, str) else []
-    except ValueError:
-        return [_error_output("UnreadableOutput", "the cell's outputs could not be read")]
+def cell_outputs(texts) -> list[dict]:
+    """A cell's outputs as the worker sends them (a list of JSON texts, one per output) -> nbformat v4 output
+    dicts; anything else is dropped. The worker is not trusted: only the four output types, with their
+    fields as plain JSON, are kept."""
     kept = []
-    for output in outputs if isinstance(outputs, list) else []:
-        if not isinstance(output, dict) or output.get("output_type") not in OUTPUT_TYPES:
-            continue
+    for text in texts if isinstance(texts, list) else []:
         try:
-            kept.append(_v4_output(output))
-        except (KeyError, TypeError, ValueError):
+            output = json.loads(text) if isinstance(text, str) else None
+            if isinstance(output, dict) and output.get("output_type") in OUTPUT_TYPES:
+                kept.append(_v4_output(output))
+        except (KeyError, TypeError, ValueError, RecursionError):
             continue
     return kept
 

@@ -26,6 +26,9 @@ from grader.verdict import HiddenChecksFailed, show_verdict
 
 MAX_CELL_OUTPUT = 64 * 1024  # characters of stdout/stderr kept per cell
 MAX_CELL_RICH = 4 * 2**20  # characters of display data (images as base64) kept per cell
+MAX_NOTEBOOK_OUTPUT = 24 * 2**20  # characters of all outputs of a notebook: the reply stays one frame
+MAX_ONE_OUTPUT = 900_000  # characters of one output's data: its JSON stays one protocol string (1 MiB)
+MAX_ERROR_TEXT = 20_000  # characters of an error's value and of each traceback entry
 GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracebacks skip its frames
 NO_PROGRAMS = "no program can be started while the notebook is graded (sandbox)"
 NO_PROGRAMS_EXIT = 126  # what a shell says of a command it cannot execute
@@ -39,7 +42,8 @@ class _Outputs:
     stream output.
     """
 
-    def __init__(self, displays: dict):
+    def __init__(self, displays: dict, left: list[int]):
+        self.left = left  # characters the notebook's outputs may still take ([n], shared by its cells)
         self.items: list[dict] = []
         self.displays = displays  # display_id -> its outputs in any cell (update_display changes them)
         self.pending = {"stdout": [], "stderr": []}  # written since the last flush
@@ -54,10 +58,11 @@ class _Outputs:
         return output
 
     def stream(self, name: str, text: str) -> None:
-        room = MAX_CELL_OUTPUT - self.stream_chars
+        room = min(MAX_CELL_OUTPUT - self.stream_chars, self.left[0])
         if room > 0 and text:
             self.pending[name].append(text[:room])
             self.stream_chars += min(len(text), room)
+            self.left[0] -= min(len(text), room)
 
     def flush(self, *names: str) -> None:
         """What was written to these streams (both, stdout first, by default) becomes one output each."""
@@ -71,15 +76,19 @@ class _Outputs:
         self.flush()
         data = _json_data(data)
         size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
-        if self.rich_chars + size > MAX_CELL_RICH:
-            self.stream("stdout", f"[an output of {size} characters was left out: over the cell's {MAX_CELL_RICH}]\n")
+        if size > MAX_ONE_OUTPUT or self.rich_chars + size > MAX_CELL_RICH or size > self.left[0]:
+            self.stream("stdout", f"[an output of {size} characters was left out: over the grader's output limit]\n")
             return None
         self.rich_chars += size
+        self.left[0] -= size
         return self._add({"output_type": output_type, "data": data, "metadata": _json_data(metadata or {}), **extra})
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
         self.flush()
-        self._add({"output_type": "error", "ename": ename, "evalue": evalue, "traceback": traceback})
+        traceback = [line[:MAX_ERROR_TEXT] for line in traceback[:20]] + (["..."] if len(traceback) > 20 else [])
+        self._add(
+            {"output_type": "error", "ename": ename[:200], "evalue": evalue[:MAX_ERROR_TEXT], "traceback": traceback}
+        )
 
     def clear(self, wait: bool) -> None:
         """clear_output(): at once, or (wait=True) when the next output comes, as nbclient does."""
@@ -275,6 +284,7 @@ class Notebook:
         self.shell.ipython_dir = os.getcwd()  # the worker's scratch folder, should anything be written
         self.ns = self.shell.user_ns
         self.displays: dict = {}
+        self.output_left = [MAX_NOTEBOOK_OUTPUT]
         self.patches = {}
         hidden = types.ModuleType("grader.hidden")
         hidden.award = self.award
@@ -287,7 +297,7 @@ class Notebook:
         return show_verdict(float(verdict["points"]), str(verdict["message"]))
 
     def run(self, message):
-        """Run the cells in order (skipping some). -> each cell's index, execution count and outputs (JSON).
+        """Run the cells in order (skipping some). -> each cell's index, execution count and outputs (JSON each).
 
         An empty cell is not run and takes no execution count, as in nbclient.
         """
@@ -297,17 +307,17 @@ class Notebook:
             if index in skip:
                 continue
             if not str(source).strip():
-                results.append({"index": index, "execution_count": None, "outputs": "[]"})
+                results.append({"index": index, "execution_count": None, "outputs": []})
                 continue
             self.peer.request({"op": "cell_start", "index": index})
             count, outputs = self.run_cell(str(source))
-            results.append({"index": index, "execution_count": count, "outputs": json.dumps(outputs)})
+            results.append({"index": index, "execution_count": count, "outputs": [json.dumps(o) for o in outputs]})
         return results
 
     def run_cell(self, source: str) -> tuple[int, list[dict]]:
         """Run one cell as a kernel's execute request. -> (its execution count, its outputs)."""
         shell = self.shell
-        outputs = shell.outputs = _Outputs(self.displays)
+        outputs = shell.outputs = _Outputs(self.displays, self.output_left)
         count = shell.execution_count
         saved = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = _Stream("stdout", shell), _Stream("stderr", shell)
