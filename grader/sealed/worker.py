@@ -85,7 +85,9 @@ class _Outputs:
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
         self.flush()
-        traceback = [line[:MAX_ERROR_TEXT] for line in traceback[:20]] + (["..."] if len(traceback) > 20 else [])
+        if len(traceback) > 20:  # the first frames and the last ones (where it was raised, and what)
+            traceback = [*traceback[:10], "...", *traceback[-10:]]
+        traceback = [line[:MAX_ERROR_TEXT] for line in traceback]
         self._add(
             {"output_type": "error", "ename": ename[:200], "evalue": evalue[:MAX_ERROR_TEXT], "traceback": traceback}
         )
