@@ -76,6 +76,8 @@ def graded(
 
 
 def _graded(todo, assignment, jobs, scheduler, unconfined):
+    if not todo:
+        return
     if scheduler:
         from grader.sealed.dask_cluster import graded_on_dask
 
