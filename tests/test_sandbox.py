@@ -55,6 +55,7 @@ DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportE
     "load_a_bpf_program": LIBC + "assert libc.syscall(321, 0, 0, 0) >= 0",
     "open_perf_events": LIBC + "assert libc.syscall(298, 0, 0, -1, -1, 0) >= 0",
     "use_userfaultfd": LIBC + "assert libc.syscall(323, 0) >= 0",
+    "hold_memory_in_a_memfd": "import os; os.memfd_create('held')",
     "use_keyctl": LIBC + "assert libc.syscall(250, 0, 0, 0, 0, 0) >= 0",
     "call_a_32_bit_syscall": LIBC + "assert libc.syscall(0x40000000 | 39) >= 0",  # x32 getpid
     "push_a_terminal_input_char": LIBC + "import ctypes as c; assert libc.ioctl(0, 0x5412, c.c_char_p(b'x')) == 0",

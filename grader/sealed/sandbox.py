@@ -48,7 +48,8 @@ class Limits:
     file_bytes: int = 16 * 2**20
     open_files: int = 256
     threads: int = 64  # RLIMIT_NPROC, counted in the worker's own user namespace
-    scratch_bytes: int = 64 * 2**20  # the worker's private /tmp
+    scratch_bytes: int = 64 * 2**20  # the worker's private /tmp (counted apart from memory_bytes)
+    shm_bytes: int = 8 * 2**20  # the worker's private /dev/shm
 
 
 # -- the boundary (grader side) ------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def confine_worker(limits: Limits, worker_filter: bytes) -> None:
         os.rmdir(f"/tmp/.{name}")
     _remount_read_only("/proc")
     if os.path.isdir("/dev/shm"):  # shared memory of its own, then /dev read-only: no place shared with others
-        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={limits.scratch_bytes},mode=0700")
+        _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={limits.shm_bytes},mode=0700")
     _remount_read_only("/dev")
     os.chdir("/tmp")
     limit_resources(limits)

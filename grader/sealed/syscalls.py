@@ -13,7 +13,8 @@ which runs the grading under strace (with --allow-all) and prints the syscalls s
 absent from WORKER: new processes (fork, vfork, clone without CLONE_THREAD, clone3), exec, signals
 (kill, tkill, tgkill, rt_*sigqueueinfo, pidfd_*), sockets of any kind (socket, socketpair, connect,
 bind, listen, accept), namespaces and mounts (unshare, setns, mount, umount2, pivot_root), ptrace and
-process_vm_*, io_uring, bpf, perf_event_open, keyctl, userfaultfd, raising limits (prlimit64 may only
+process_vm_*, io_uring, bpf, perf_event_open, keyctl, userfaultfd, memfd_create (memory held in
+memfd files is not counted by the address-space limit), raising limits (prlimit64 may only
 read), prctl but for thread names, and the ioctls but the few terminal queries listed.
 """
 
@@ -44,7 +45,7 @@ rt_sigaction rt_sigprocmask rt_sigreturn rt_sigpending rt_sigtimedwait rt_sigsus
 getpid gettid getppid getuid geteuid getgid getegid getgroups getresuid getresgid getpgrp getpgid getsid
 uname sysinfo getrusage times getrandom arch_prctl
 exit exit_group wait4 waitid restart_syscall
-memfd_create statfs fstatfs sendfile copy_file_range mbind set_mempolicy get_mempolicy
+statfs fstatfs sendfile copy_file_range mbind set_mempolicy get_mempolicy
 """
 
 # The zygote also forks (clone without CLONE_THREAD), sets up each worker's namespaces and limits,
