@@ -146,9 +146,8 @@ class SealedAutograde:
             converted = False
         if not converted:
             said = next((line for line in self.errors.lines if "Traceback" not in line), "")
-            result.problems.append(
-                f"nbgrader could not autograde the notebook; it scores 0 and needs manual grading {said}"
-            )
+            said = f" ({said})" if said else ""
+            result.problems.append(f"nbgrader could not autograde it{said}: 0 points, marked for manual grading")
         with Gradebook(self.url) as gb:
             if not converted:
                 _record_unprocessed(gb, result)
@@ -225,13 +224,27 @@ def _record_unprocessed(gb: Gradebook, result: SubmissionResult) -> None:
     gb.db.commit()
 
 
-def _mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
-    """A verdict with a manual_reason: its grade needs manual grading, the reason is its solution's comment."""
-    notebook = NOTEBOOK.removesuffix(".ipynb")
+def review_reasons(result: SubmissionResult) -> dict[str, str]:
+    """Function -> why an instructor should look at its grade: the verdict's manual_reason, or a grade cell
+    that showed more points in the student's own run than the hidden checks give (suspected tampering)."""
+    reasons = {}
     for fn, verdict in result.functions.items():
-        reason = getattr(verdict, "manual_reason", None)
-        if not reason:
-            continue
+        why = [getattr(verdict, "manual_reason", None) or ""]
+        if fn in result.suspected_tampering:
+            why.append(
+                f"the grade cell showed {verdict.in_kernel:g} points in the notebook's own run, the hidden checks "
+                f"give {verdict.points:g} (suspected tampering) / 笔记本自身运行显示 {verdict.in_kernel:g} 分,"
+                f"隐藏测试给出 {verdict.points:g} 分(疑似篡改)"
+            )
+        if any(why):
+            reasons[fn] = "; ".join(w for w in why if w)
+    return reasons
+
+
+def _mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
+    """Each function with a review reason: its grade needs manual grading, the reason is its solution's comment."""
+    notebook = NOTEBOOK.removesuffix(".ipynb")
+    for fn, reason in review_reasons(result).items():
         gb.find_grade(f"test_{fn}", notebook, ASSIGNMENT, result.student).needs_manual_grade = True
         try:
             comment = gb.find_comment(fn, notebook, ASSIGNMENT, result.student)
