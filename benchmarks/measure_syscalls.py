@@ -65,13 +65,15 @@ def main() -> None:
         samples.write_submissions(root)
         logs = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(folder) / "strace"  # a folder to keep the logs in
         logs.mkdir(exist_ok=True)
-        wrap = sandbox.bwrap_command
+        logs.chmod(0o777)  # strace runs as nobody, with bubblewrap
+        start = sandbox.start_boundary
 
-        def traced(argv, seccomp_fd):
-            return ["strace", "-f", "-ff", "-qq", "-o", str(logs / "trace"), *wrap(argv, seccomp_fd)]
+        def traced(argv, seccomp_fd, pass_fds=(), **popen):
+            strace = ["strace", "-f", "-ff", "-qq", "-o", str(logs / "trace")]
+            return start(argv, seccomp_fd, pass_fds, wrapper=strace, **popen)
 
         assignment = Assignment.load(root)
-        with mock.patch.object(sandbox, "bwrap_command", traced):
+        with mock.patch.object(sandbox, "start_boundary", traced):
             zygote = Zygote(assignment.limits, _allow_all_syscalls=True)
         try:
             for student_dir in sorted((root / "submitted").iterdir()):

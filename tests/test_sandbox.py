@@ -65,6 +65,7 @@ DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportE
 }
 FACTS = {  # probe -> code whose value must be the expected one
     "runs_as_nobody": ("import os; (os.getuid(), os.getgid())", [65534, 65534]),
+    "is_nobody_on_the_host_too": ("[line.split() for line in open('/proc/self/uid_map')]", [["65534", "65534", "1"]]),
     "has_no_capabilities": (
         "[l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm', 'CapBnd', 'CapAmb'))]",
         ["0000000000000000"] * 4,
@@ -140,13 +141,12 @@ def run_probes(probes: dict[str, str]) -> dict[str, dict]:
     for fd in (seccomp_fd, filter_fd):
         os.lseek(fd, 0, os.SEEK_SET)
     argv = [sys.executable, "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes)]
-    proc = subprocess.run(
-        sandbox.bwrap_command(argv, seccomp_fd), pass_fds=(seccomp_fd, filter_fd), capture_output=True, timeout=300
-    )
+    proc = sandbox.start_boundary(argv, seccomp_fd, [filter_fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     os.close(seccomp_fd)
     os.close(filter_fd)
-    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    return json.loads(proc.stdout.decode().splitlines()[-1])
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    return json.loads(out.decode().splitlines()[-1])
 
 
 @pytest.fixture(scope="module")
@@ -200,8 +200,11 @@ def test_a_worker_that_cannot_be_confined_runs_nothing_and_says_why():
         os.write(fd, data)
         os.lseek(fd, 0, os.SEEK_SET)
     argv = [sys.executable, "-I", "-c", probe_script, str(fds[1]), json.dumps({"x": "'ran'"})]
-    proc = subprocess.run(sandbox.bwrap_command(argv, fds[0]), pass_fds=fds, capture_output=True, timeout=120)
-    result = json.loads(proc.stdout.decode().splitlines()[-1])["x"]
+    proc = sandbox.start_boundary(argv, fds[0], [fds[1]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for fd in fds:
+        os.close(fd)
+    out, _ = proc.communicate(timeout=120)
+    result = json.loads(out.decode().splitlines()[-1])["x"]
     assert "the sandbox could not be set up" in result.get("refused", ""), result
 
 
@@ -209,6 +212,13 @@ def test_grading_refuses_loudly_where_bubblewrap_is_missing(monkeypatch):
     """Without bubblewrap, does sealed grading refuse with the missing feature and the ways out?"""
     monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
     with pytest.raises(SandboxUnavailable, match=r"bubblewrap.*not installed.*autograde.*--unconfined"):
+        sandbox.check_available()
+
+
+def test_grading_refuses_loudly_where_it_cannot_switch_to_nobody(monkeypatch):
+    """Started by an ordinary user, does grading refuse (never run students as the grader's own uid)?"""
+    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
+    with pytest.raises(SandboxUnavailable, match=r"nobody.*uid 1000.*root.*--unconfined"):
         sandbox.check_available()
 
 
@@ -228,8 +238,8 @@ def test_grading_refuses_loudly_where_user_namespaces_are_off(monkeypatch):
 
 def test_the_boundary_never_shows_the_reference_or_the_checks():
     """Do the bubblewrap arguments hide grader/checks and lesson_ref wherever they are installed?"""
-    cmd = sandbox.bwrap_command(["true"], 99)
-    shown = {cmd[i + 2] for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--bind", "--dev-bind")}
+    cmd = sandbox.bwrap_command(["true"], 99, {path: 100 + i for i, path in enumerate(sandbox.shown_folders())})
+    shown = {cmd[i + 2] for i, arg in enumerate(cmd) if arg in ("--ro-bind", "--ro-bind-fd", "--bind", "--dev-bind")}
     assert str(ROOT) not in shown and str(ROOT / "lesson_ref") not in shown
     for hidden in sandbox.hidden_paths():
         inside = any(hidden.is_relative_to(p) for p in map(type(hidden), shown))

@@ -17,6 +17,7 @@ weaker without the instructor's explicit `--unconfined`.
 
 import ctypes
 import importlib.util
+import json
 import os
 import resource
 import shutil
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SANDBOX_UID = 65534  # nobody: never the grader's uid, never root
+STAGING = "/mnt"  # where the launcher mounts the shown folders, in its own mount namespace only
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with libseccomp's own bindings (python3-seccomp)
 WAYS_OUT = (
     "Install what is missing (`make grade` and `make test` install Debian's bubblewrap and "
@@ -55,6 +57,22 @@ class Limits:
 # -- the boundary (grader side) ------------------------------------------------------------------------
 
 
+def boundary_identity() -> dict:
+    """Popen arguments that start bubblewrap as the host's unprivileged user nobody.
+
+    Inside, the sandbox's uid 65534 maps to the uid that started bubblewrap; started by root that would
+    be root, started by the instructor their own uid. So the grader must be root, and bubblewrap is
+    started as nobody: then every worker is nobody on the host too, owning nothing of the course.
+    """
+    if os.geteuid() != 0:
+        raise SandboxUnavailable(
+            "sealed grading runs student code as the host's unprivileged user nobody (uid 65534), never as "
+            f"the grader's own user; only a grader started as root can switch to it, and this one runs as uid "
+            f"{os.geteuid()}. Start it as root (e.g. sudo). {WAYS_OUT}"
+        )
+    return {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": [], "cwd": "/"}
+
+
 def check_available() -> None:
     """Raise SandboxUnavailable unless bubblewrap, user namespaces and libseccomp all work here."""
     if not sys.platform.startswith("linux"):
@@ -65,6 +83,7 @@ def check_available() -> None:
         ["bwrap", "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--ro-bind", "/", "/", "true"],
         capture_output=True,
         text=True,
+        **boundary_identity(),
     )
     if probe.returncode != 0:
         raise SandboxUnavailable(
@@ -76,6 +95,38 @@ def check_available() -> None:
     if seccomp.returncode != 0:
         missing = f"libseccomp's Python bindings for {SYSTEM_PYTHON} (Debian's python3-seccomp) are missing."
         raise SandboxUnavailable(f"{missing} {WAYS_OUT}")
+
+
+def start_boundary(argv: list[str], seccomp_fd: int, pass_fds=(), wrapper=(), **popen) -> subprocess.Popen:
+    """Start `argv` inside the boundary, as nobody, under the seccomp program read from seccomp_fd.
+
+    The folders the boundary shows may lie where nobody cannot walk (a Python under /root, say), so a
+    launcher, still root, binds each of them under a staging tmpfs in a mount namespace of its own
+    (nothing changes on the host), becomes nobody, and execs bubblewrap there. `wrapper` goes before
+    bwrap (strace).
+    """
+    boundary_identity()
+    folders = shown_folders()
+    staging = {path: f"{STAGING}/{i}" for i, path in enumerate(folders)}
+    cmd = [*wrapper, *bwrap_command(argv, seccomp_fd, staging)]
+    entry = f"import sys; sys.path.insert(0, {str(package_root())!r}); import grader.sealed.sandbox as s; s.launch()"
+    launcher = [sys.executable, "-I", "-c", entry, json.dumps([str(f) for f in folders]), *cmd]
+    return subprocess.Popen(launcher, pass_fds=[*pass_fds, seccomp_fd], cwd="/", **popen)
+
+
+def launch() -> None:
+    """The launcher (root, in a child of the grader): stage the shown folders, become nobody, exec bwrap."""
+    folders, cmd = json.loads(sys.argv[1]), sys.argv[2:]
+    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates back to the host
+    _mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
+    for i, folder in enumerate(folders):
+        os.mkdir(f"{STAGING}/{i}")
+        _mount(folder, f"{STAGING}/{i}", None, MS_BIND | MS_REC)
+    os.setgroups([])
+    os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
+    os.execvp(cmd[0], cmd)
 
 
 def package_root() -> Path:
@@ -98,10 +149,14 @@ def gpu_devices() -> list[Path]:
     return [Path("/dev") / name for name in wanted if (Path("/dev") / name).exists()]
 
 
-def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
-    """bwrap arguments that run `argv` inside the boundary, under the seccomp program read from seccomp_fd."""
-    root = package_root()
-    shown = {Path(sys.base_prefix), Path(sys.prefix), root / "grader"}
+def shown_folders() -> list[Path]:
+    """The folders the boundary shows read-only besides /usr: the Python installation, the venv, grader/."""
+    folders = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_root() / "grader"}
+    return sorted(path for path in folders if not path.is_relative_to("/usr"))
+
+
+def bwrap_command(argv: list[str], seccomp_fd: int, shown: dict[Path, str]) -> list[str]:
+    """bwrap arguments that run `argv` inside the boundary; `shown`: folder -> where the launcher staged it."""
     cmd = ["bwrap", "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
     cmd += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"]
     cmd += ["--ro-bind", "/usr", "/usr", "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache"]
@@ -112,11 +167,10 @@ def bwrap_command(argv: list[str], seccomp_fd: int) -> list[str]:
             cmd += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             cmd += ["--ro-bind", str(target), str(target)]
-    for path in sorted(shown):
-        if not str(path).startswith("/usr/"):
-            cmd += ["--ro-bind", str(path), str(path)]
+    for path, staged in shown.items():
+        cmd += ["--ro-bind", staged, str(path)]
     for path in hidden_paths():
-        if path.exists() and any(path.is_relative_to(p) for p in shown):
+        if path.exists() and any(path.is_relative_to(p) for p in [*shown, Path("/usr")]):
             cmd += ["--tmpfs", str(path), "--remount-ro", str(path)]
     for device in gpu_devices():  # a CUDA worker needs the driver's device nodes and its view of the bus
         cmd += ["--dev-bind", str(device), str(device)]
@@ -145,6 +199,7 @@ _libc = ctypes.CDLL(None, use_errno=True)
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_MOVE = 0x1, 0x2, 0x4, 0x8, 0x20, 0x1000, 0x2000
+MS_REC, MS_PRIVATE = 0x4000, 0x40000
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 4, 24, 38
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4

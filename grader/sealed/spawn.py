@@ -63,11 +63,14 @@ class Zygote:
         )
         argv = [sys.executable, "-I", "-c", entry]
         fds = [theirs.fileno(), filter_fd]
-        if not unconfined:
-            seccomp_fd = _memfd(zygote_filter, "zygote-seccomp")
-            argv, fds = sandbox.bwrap_command(argv, seccomp_fd), [*fds, seccomp_fd]
         self._log = tempfile.TemporaryFile()  # the zygote's own stderr (workers write nowhere)
-        self.proc = subprocess.Popen(argv, pass_fds=fds, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        streams = {"stdin": subprocess.DEVNULL, "stdout": self._log, "stderr": self._log}
+        if unconfined:
+            self.proc = subprocess.Popen(argv, pass_fds=fds, **streams)
+        else:
+            seccomp_fd = _memfd(zygote_filter, "zygote-seccomp")
+            self.proc = sandbox.start_boundary(argv, seccomp_fd, fds, **streams)
+            fds.append(seccomp_fd)
         for fd in fds:
             os.close(fd)
         self._ready = False
