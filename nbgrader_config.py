@@ -16,7 +16,7 @@ c.Execute.shutdown_kernel = "immediate"
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^[^\n]*:\d+: \w*Warning: "
 # `nbgrader export` writes its CSV here (beside the grade report), not as grades.csv in the course root.
-c.CsvExportPlugin.to = "autograded/nbgrader_export.csv"
+c.ExportPlugin.to = "autograded/nbgrader_export.csv"  # what `nbgrader export --to FILE` overrides
 # generate_assignment marks the release notebook as generated (metadata "generated"), as `python -m grader
 # release` does: nbgrader's own steps, then grader.generated.MarkGenerated.
 from nbgrader.converters import GenerateAssignment  # noqa: E402
