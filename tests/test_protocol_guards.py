@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 from grader import FUNCTIONS, inert, report, samples
+from grader.course import ROOT
 from grader.sealed import intake, scan
 from grader.sealed.session import FunctionResult
 
@@ -93,9 +94,14 @@ def verdicts(points=4.0, forbidden_check="passed"):
     }
 
 
-def test_a_forbidden_call_next_to_blinding_code_scores_zero(release_nb, source_nb):
-    """Is F.cross_entropy under _disable_current_modes (4/4 before) a certain breach: 0 points, and why?"""
-    code = (ATTACKS / "forbidden_cross_entropy_under_disable_current_modes.py").read_text()
+@pytest.mark.parametrize(
+    "attack",
+    ["forbidden_cross_entropy_under_disable_current_modes", "forbidden_cross_entropy_unseen_by_scan_and_tracer"],
+)
+def test_a_forbidden_call_next_to_blinding_code_scores_zero(release_nb, source_nb, attack):
+    """Is F.cross_entropy under _disable_current_modes, or by reversed names with the worker's tracing swapped
+    out (both 4/4 before), a certain breach: 0 points, and why?"""
+    code = (ATTACKS / f"{attack}.py").read_text()
     functions = verdicts()
     problems = scan.judge(functions, scanned(release_nb, source_nb, "cross_entropy", code))
     assert functions["cross_entropy"].points == 0 and "forbidden built-in" in functions["cross_entropy"].message
@@ -189,3 +195,33 @@ def test_a_symlinked_student_folder_is_refused(tmp_path, release_nb):
     (tmp_path / "submitted").mkdir()
     (tmp_path / "submitted" / "s2").symlink_to(tmp_path / "elsewhere")
     assert "symbolic link" in intake.rejection(nbformat.read(intake.checked(tmp_path, "s2"), as_version=4))
+
+
+# -- the student's error boundary --------------------------------------------------------------------------
+
+
+def test_whatever_breaks_while_grading_a_student_becomes_that_students_error(tmp_path, monkeypatch, release_nb):
+    """Does an unexpected exception while grading one submission give it 0 with the reason, not a crash?"""
+    from grader.sealed import session
+
+    path = tmp_path / "lesson2_sgd.ipynb"
+    nbformat.write(release_nb, path)
+
+    def broken(self):
+        raise OverflowError("a value the grader did not expect")
+
+    monkeypatch.setattr(session._Run, "grade", broken)
+    result = session.grade_submission("s1", path, session.Assignment.load(ROOT), None)
+    assert result.total == 0 and set(result.functions) == set(FUNCTIONS)
+    assert any("OverflowError" in p for p in result.problems)
+
+
+def test_a_grade_id_that_is_not_a_string_is_no_grade_cell(release_nb):
+    """Is a grade cell whose grade_id was turned into a list treated as deleted (that function 0), not a crash?"""
+    from grader.sealed.session import Assignment, _cells_to_run
+
+    nb = nbformat.reads(nbformat.writes(release_nb), as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_update")
+    cell.metadata.nbgrader.grade_id = ["test_update"]
+    _, graded, ungraded = _cells_to_run(nb, Assignment.load(ROOT))
+    assert "update" not in graded and "test_update was deleted" in ungraded["update"]

@@ -54,6 +54,8 @@ BLINDING = {
     "get_objects",
 }
 SUSPICIOUS = {
+    "__dict__",  # sys.__dict__["modules"], F.__dict__[...]: attribute lookups the scan cannot follow
+    "__getattribute__",
     "__globals__",
     "__code__",
     "__closure__",
@@ -99,7 +101,7 @@ MODULES = {
     "grader",
     "lesson_ref",
 }
-BLINDING_MODULES = {"ctypes", "gc"}
+BLINDING_MODULES = {"ctypes", "gc", "grader"}  # grader: the worker's own machinery (tracer, replies)
 DYNAMIC = {"exec", "eval", "compile", "globals", "vars", "setattr", "delattr"}
 NAME_TAKERS = {"getattr", "import_module", "__import__", "__getattribute__", "attrgetter", "methodcaller", "get"}
 
@@ -153,10 +155,35 @@ def _folded(node) -> str | None:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _folded(node.left), _folded(node.right)
         return None if left is None or right is None else left + right
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.slice, ast.Slice)
+        and node.slice.lower is None
+        and node.slice.upper is None
+        and isinstance(node.slice.step, ast.UnaryOp)
+        and isinstance(node.slice.step.op, ast.USub)
+        and isinstance(node.slice.step.operand, ast.Constant)
+        and node.slice.step.operand.value == 1
+    ):  # "eludom"[::-1]
+        inner = _folded(node.value)
+        return None if inner is None else inner[::-1]
     if isinstance(node, ast.JoinedStr):
         parts = [_folded(v) if not isinstance(v, ast.FormattedValue) else None for v in node.values]
         return None if None in parts else "".join(parts)
     return None
+
+
+def _names_forbidden(node) -> bool:
+    """An attribute, or a string given to a lookup, that spells a forbidden built-in."""
+    if isinstance(node, ast.Attribute):
+        return _forbidden(node.attr)
+    if isinstance(node, ast.Subscript):
+        text = _folded(node.slice)
+        return text is not None and _forbidden(text)
+    if isinstance(node, ast.Call):
+        callee = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        return callee in NAME_TAKERS and any(_forbidden(_folded(a) or "") for a in node.args)
+    return False
 
 
 def _forbidden(name: str) -> bool:
@@ -167,9 +194,10 @@ def _forbidden(name: str) -> bool:
 class _CellScan(ast.NodeVisitor):
     """Walks one cell; each finding is filed under the top-level def it sits in (None: module level)."""
 
-    def __init__(self, cell: int, tainted: set[str]):
+    def __init__(self, cell: int, tainted: set[str], modules: set[str]):
         self.cell = cell
         self.tainted = tainted  # names bound at module level to a forbidden built-in (across cells)
+        self.modules = modules  # names bound to modules: imports, and lookups by string (sys.modules[...])
         self.found: list[tuple[str | None, Finding]] = []
         self.scope: str | None = None
         self.defined: set[str] = set()
@@ -222,6 +250,7 @@ class _CellScan(ast.NodeVisitor):
 
     def visit_Import(self, node):
         for alias in node.names:
+            self.modules.add((alias.asname or alias.name).split(".")[0])
             self._module(node, alias.name)
             if _forbidden(alias.name):
                 self.add(node, f"import {alias.name}", "forbidden")
@@ -230,20 +259,22 @@ class _CellScan(ast.NodeVisitor):
     def visit_ImportFrom(self, node):
         self._module(node, node.module or "")
         for alias in node.names:
+            self.modules.add(alias.asname or alias.name)
             self._name(node, alias.name)
             if _forbidden(alias.name):
                 self.add(node, f"from {node.module} import {alias.name}", "forbidden")
                 self.tainted.add(alias.asname or alias.name)
 
     def visit_Assign(self, node):
-        if self.scope is None and any(
-            isinstance(n, ast.Attribute) and _forbidden(n.attr) for n in ast.walk(node.value)
-        ):
-            self.tainted.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+        if self.scope is None and any(_names_forbidden(n) for n in ast.walk(node.value)):
+            self.tainted.update(names)
+        if self.scope is None and isinstance(node.value, ast.Subscript) and _folded(node.value.slice) is not None:
+            self.modules.update(names)  # x = sys.__dict__["modules"]["..."]: possibly a module
         for target in node.targets:
             if isinstance(target, ast.Attribute) and isinstance(target.value, (ast.Name, ast.Attribute)):
                 base = _dotted(target.value).split(".")[0]
-                if base in ("torch", "F", "nn", "np", "numpy", "builtins", "sys", "math"):
+                if base in self.modules:  # torch.allclose = ..., a module's function swapped (a.grad = None is not)
                     self.add(node, f"replaces {_dotted(target)}", "suspicious")
         self.generic_visit(node)
 
@@ -257,10 +288,7 @@ class _CellScan(ast.NodeVisitor):
                 if text is not None and _forbidden(text):
                     self.add(node, f"{callee}({text!r})", "forbidden")
                 if text is not None:
-                    for part in text.split("."):
-                        self._name(node, part)
-                        if part in MODULES:
-                            self.add(node, f"{callee}({text!r})", "suspicious")
+                    self._looked_up(node, f"{callee}({text!r})", text)
             if callee == "getattr" and len(node.args) >= 2 and _folded(node.args[1]) is None:
                 self.add(node, "getattr() with a name computed at run time", "suspicious")
         self.generic_visit(node)
@@ -270,10 +298,16 @@ class _CellScan(ast.NodeVisitor):
         if text is not None:
             if _forbidden(text):
                 self.add(node, f"[{text!r}]", "forbidden")
-            if text.split(".")[0] in MODULES:
-                self.add(node, f"[{text!r}]", "suspicious")
-            self._name(node, text)
+            self._looked_up(node, f"[{text!r}]", text)
         self.generic_visit(node)
+
+    def _looked_up(self, node, what: str, text: str):
+        """A module or name looked up by a string (sys.modules["grader..."], getattr(x, "f_globals"))."""
+        root = text.split(".")[0]
+        if root in MODULES:
+            self.add(node, what, "blinding" if root in BLINDING_MODULES else "suspicious")
+        for part in text.split("."):
+            self._name(node, part)
 
     def visit_Constant(self, node):
         if isinstance(node.value, str) and "/proc/" in node.value:
@@ -284,13 +318,14 @@ def scan_cells(cells: list[tuple[int, str]]) -> Findings:
     """Scan the student's own code cells (grade cells excluded by the caller)."""
     findings = Findings()
     tainted: set[str] = set()
+    modules: set[str] = set()
     for index, source in cells:
         try:
             tree = ast.parse(_python(source))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             findings.unreadable.append(index)
             continue
-        walker = _CellScan(index, tainted)
+        walker = _CellScan(index, tainted, modules)
         try:
             walker.visit(tree)
         except RecursionError:

@@ -247,7 +247,10 @@ class _Run:
             if type(cell) is not dict or type(cell.get("index")) is not int or cell["index"] not in indexes:
                 raise BadFrame("the worker's report of a cell is malformed")
             index = cell["index"]
-            self.result.outputs[index] = cell_outputs(cell.get("outputs"))
+            try:
+                self.result.outputs[index] = cell_outputs(cell.get("outputs"))
+            except Exception as err:  # JSON nested too deep, ...: the cell's outputs are lost, nothing else
+                self.result.outputs[index] = [_error_output("UnreadableOutput", f"the cell's outputs: {err}"[:300])]
             count = cell.get("execution_count")
             self.result.execution_counts[index] = count if type(count) is int else None
 
@@ -399,5 +402,3 @@ def in_kernel_score(outputs: list[dict], points: float, ignore_stderr: str) -> f
     except ValueError:
         return points
     return float(score)
-
-
