@@ -60,7 +60,8 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None) -> bool:
     ok = print_scores({r.student: {fn: v.points for fn, v in r.functions.items()} for r in results}, notes)
     for r in results:
         for problem in r.problems:
-            console.print(Text(inert.plain(f"{r.student}: {problem}")), soft_wrap=True, highlight=False)
+            # one line per problem, whatever the student's text holds (newlines could forge other lines)
+            console.print(Text(inert.one_line(f"{r.student}: {problem}", 2000)), soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
     console.print(
         f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "

@@ -225,3 +225,18 @@ def test_a_grade_id_that_is_not_a_string_is_no_grade_cell(release_nb):
     cell.metadata.nbgrader.grade_id = ["test_update"]
     _, graded, ungraded = _cells_to_run(nb, Assignment.load(ROOT))
     assert "update" not in graded and "test_update was deleted" in ungraded["update"]
+
+
+@pytest.mark.parametrize(
+    "extra, says",
+    [
+        (lambda folder: (folder / "notes.txt").symlink_to("/dev/zero"), "notes.txt is a symbolic link"),
+        (lambda folder: os.mkfifo(folder / "timestamp.txt"), "timestamp.txt is not a regular file"),
+    ],
+)
+def test_a_link_or_fifo_beside_the_notebook_refuses_the_whole_submission(tmp_path, release_nb, extra, says):
+    """Is a symlink or FIFO handed in beside the notebook (nbgrader copies every file) refused, saying which?"""
+    path = submitted(tmp_path)
+    nbformat.write(release_nb, path)
+    extra(path.parent)
+    assert says in intake.rejection(nbformat.read(intake.checked(tmp_path, "s1"), as_version=4))

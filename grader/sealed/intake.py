@@ -19,6 +19,9 @@ from grader import ASSIGNMENT
 from grader.course import NOTEBOOK
 
 MAX_NOTEBOOK_BYTES = 32 * 2**20
+MAX_CELLS = 2000  # cells of one notebook (the lesson has about 40); nbgrader's converter pays for each
+MAX_ENTRIES = 1000  # files and folders in one submission folder
+MAX_FOLDER_BYTES = 64 * 2**20  # all of them together
 REJECTED_KEY = "lesson2_sgd_rejected"  # metadata of a stand-in notebook: why the submission was not read
 
 _stand_ins: str | None = None
@@ -47,6 +50,7 @@ def read_notebook(folder: Path, student: str) -> bytes | None:
             raise Rejected(f"{path.relative_to(folder)} is a symbolic link; submit the notebook itself")
         if kind == "folder" and not stat.S_ISDIR(info.st_mode):
             raise Rejected(f"{path.relative_to(folder)} is not a folder")
+    _check_folder(path.parent, folder)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as err:
@@ -65,6 +69,28 @@ def read_notebook(folder: Path, student: str) -> bytes | None:
     except UnicodeDecodeError as err:
         raise Rejected(f"the notebook is not UTF-8 text (byte {err.start})") from None
     return data
+
+
+def _check_folder(top: Path, folder: Path) -> None:
+    """Every entry under the submission folder is a regular file or a folder (nbgrader copies them all)."""
+    seen, size, todo = 0, 0, [top]
+    while todo:
+        with os.scandir(todo.pop()) as entries:
+            for entry in entries:
+                seen += 1
+                if seen > MAX_ENTRIES:
+                    raise Rejected(f"the submission folder holds more than {MAX_ENTRIES} files")
+                name = Path(entry.path).relative_to(folder)
+                if entry.is_symlink():
+                    raise Rejected(f"{name} is a symbolic link; hand in plain files only")
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(entry.path)
+                elif not entry.is_file(follow_symlinks=False):
+                    raise Rejected(f"{name} is not a regular file (a device, FIFO or socket)")
+                else:
+                    size += entry.stat(follow_symlinks=False).st_size
+                    if size > MAX_FOLDER_BYTES:
+                        raise Rejected(f"the submission folder holds more than {MAX_FOLDER_BYTES} bytes")
 
 
 def checked(root: Path, student: str) -> Path:

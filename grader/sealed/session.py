@@ -121,6 +121,8 @@ def _grade_into(result: SubmissionResult, path: Path, assignment: Assignment, zy
     try:
         nb = nbformat.read(path, as_version=4)
         rejected = intake.rejection(nb)
+        if not rejected and len(nb.cells) > intake.MAX_CELLS:
+            rejected = f"the notebook has {len(nb.cells)} cells, over the limit of {intake.MAX_CELLS}: not graded"
         if rejected:
             result.rejected = rejected
             cells, graded, ungraded = [], {}, {fn: rejected for fn in FUNCTIONS}
