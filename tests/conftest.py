@@ -15,6 +15,7 @@ E2E = {
     "test_cluster",  # Dask scheduler and workers, one killed
     "test_fidelity",  # stock nbgrader autograde against sealed grading, field by field
     "test_fidelity_cycle",  # nbgrader's collect, autograde and formgrader around sealed grading
+    "test_fidelity_gradebook",  # nbgrader generate_assignment and its autograde converter on built results
     "test_fidelity_worker",  # every test cell in a real Jupyter kernel and in the worker
     "test_notebook::test_solution_notebook_runs_without_errors_or_stderr",  # a Jupyter kernel
     "test_notebook::test_grade_cells_show_their_points_as_a_number",
