@@ -144,6 +144,9 @@ class SealedAutograde:
             converted = sealed.ran
         except NbGraderException:
             converted = False
+        except Exception as err:  # nbgrader broke otherwise on this submission: only this one is affected
+            converted = False
+            self.errors.lines.insert(0, f"{type(err).__name__}: {str(err)[:200]}")
         if not converted:
             said = next((line for line in self.errors.lines if "Traceback" not in line), "")
             said = f" ({said})" if said else ""
@@ -153,7 +156,11 @@ class SealedAutograde:
                 _record_unprocessed(gb, result)
             _mark_for_review(gb, result)
         if converted:
-            self._hide_hidden_tests(result)
+            try:
+                self._hide_hidden_tests(result)
+            except Exception as err:  # never leave hidden tests where feedback is made from
+                (self.root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK).unlink(missing_ok=True)
+                result.problems.append(f"its autograded notebook was removed (hidden tests not hidden: {err})")
 
     def _hide_hidden_tests(self, result: SubmissionResult) -> None:
         """autograded/: each grade cell shows its release (visible) version, so feedback has no hidden test."""
