@@ -96,11 +96,15 @@ def verdicts(points=4.0, forbidden_check="passed"):
 
 @pytest.mark.parametrize(
     "attack",
-    ["forbidden_cross_entropy_under_disable_current_modes", "forbidden_cross_entropy_unseen_by_scan_and_tracer"],
+    [
+        "forbidden_cross_entropy_under_disable_current_modes",
+        "forbidden_cross_entropy_unseen_by_scan_and_tracer",
+        "forbidden_cross_entropy_in_another_thread",
+    ],
 )
 def test_a_forbidden_call_next_to_blinding_code_scores_zero(release_nb, source_nb, attack):
-    """Is F.cross_entropy under _disable_current_modes, or by reversed names with the worker's tracing swapped
-    out (both 4/4 before), a certain breach: 0 points, and why?"""
+    """Is F.cross_entropy under _disable_current_modes, by reversed names with the worker's tracing swapped out,
+    or in another thread (each 4/4 before), a certain breach: 0 points, and why?"""
     code = (ATTACKS / f"{attack}.py").read_text()
     functions = verdicts()
     problems = scan.judge(functions, scanned(release_nb, source_nb, "cross_entropy", code))

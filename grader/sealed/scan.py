@@ -100,8 +100,11 @@ MODULES = {
     "pty",
     "grader",
     "lesson_ref",
+    "threading",
+    "concurrent",
 }
-BLINDING_MODULES = {"ctypes", "gc", "grader"}  # grader: the worker's own machinery (tracer, replies)
+# grader: the worker's own machinery (tracer, replies); threads: dispatch modes (the op tracer) are per thread
+BLINDING_MODULES = {"ctypes", "gc", "grader", "threading", "_thread", "concurrent", "multiprocessing"}
 DYNAMIC = {"exec", "eval", "compile", "globals", "vars", "setattr", "delattr"}
 NAME_TAKERS = {"getattr", "import_module", "__import__", "__getattribute__", "attrgetter", "methodcaller", "get"}
 
