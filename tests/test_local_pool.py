@@ -4,6 +4,7 @@ The pool forks its processes from the test, so a grade_submission patched here r
 tests drive the pool's bookkeeping without a sandbox, torch or a course.
 """
 
+import itertools
 import os
 import subprocess
 import sys
@@ -26,6 +27,7 @@ def fake_grade(student, path, assignment, zygote):
         os._exit(9)
     if student == "hangs":
         time.sleep(60)
+    Path(f"{path}.started").touch()
     time.sleep(0.01)
     return SubmissionResult(student, {fn: FunctionResult(1.0) for fn in FUNCTIONS}, seconds=os.getpid())
 
@@ -79,3 +81,18 @@ def test_no_more_processes_than_jobs(monkeypatch, tmp_path, jobs):
     """Does the pool grade with at most `jobs` processes at once?"""
     results = run_pool(monkeypatch, STUDENTS, tmp_path, jobs=jobs)
     assert len({r.seconds for r in results}) <= jobs
+
+
+def test_next_submission_is_handed_out_before_the_caller_records_a_result(monkeypatch, tmp_path):
+    """While the caller writes one result to the gradebook, is the freed process already grading the next?"""
+    monkeypatch.setattr(local_pool, "grade_submission", fake_grade)
+    todo = {s: tmp_path / s for s in STUDENTS[:3]}
+    graded = local_pool.graded_here(todo, assignment=None, jobs=1, zygote=None)
+    for done, following in itertools.pairwise(STUDENTS[:3]):
+        assert next(graded).student == done
+        started = tmp_path / f"{following}.started"
+        deadline = time.monotonic() + 30
+        while not started.exists() and time.monotonic() < deadline:  # the caller is "recording" meanwhile
+            time.sleep(0.01)
+        assert started.exists(), f"{following} was not handed out while {done} was being recorded"
+    assert [r.student for r in graded] == STUDENTS[2:3]

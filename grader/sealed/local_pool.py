@@ -40,19 +40,25 @@ def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote
     crashes: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")
     slots: list[_Slot] = []
+
+    def dispatch():
+        """Give waiting submissions to idle processes (forking new ones), up to `jobs` at once."""
+        while queue and len([s for s in slots if s.student]) < jobs:
+            slot = next((s for s in slots if s.student is None), None)
+            if slot is None:
+                slot = _start(context, assignment, zygote)
+                slots.append(slot)
+            slot.student = queue.popleft()
+            slot.deadline = time.monotonic() + TASK_SECONDS
+            slot.conn.send((slot.student, todo[slot.student]))
+
     try:
-        while queue or any(s.student for s in slots):
-            while queue and len([s for s in slots if s.student]) < jobs:
-                slot = next((s for s in slots if s.student is None), None)
-                if slot is None:
-                    slot = _start(context, assignment, zygote)
-                    slots.append(slot)
-                slot.student = queue.popleft()
-                slot.deadline = time.monotonic() + TASK_SECONDS
-                slot.conn.send((slot.student, todo[slot.student]))
+        dispatch()
+        while any(s.student for s in slots):
             busy = [s for s in slots if s.student]
             timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
             ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout)
+            finished = []
             for slot in busy:
                 if slot.conn in ready:
                     try:
@@ -61,7 +67,7 @@ def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote
                         result = None
                     if result is not None:
                         slot.student = None
-                        yield result
+                        finished.append(result)
                         continue
                     how = "died"
                 elif slot.process.sentinel in ready:
@@ -77,7 +83,9 @@ def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote
                 if crashes[student] < MAX_CRASHES:
                     queue.append(student)
                 else:
-                    yield failed(student, f"its grading process {how} {MAX_CRASHES} times; it was given up")
+                    finished.append(failed(student, f"its grading process {how} {MAX_CRASHES} times; it was given up"))
+            dispatch()  # before the caller records the results: no process waits while the gradebook is written
+            yield from finished
     finally:
         for slot in slots:
             _stop(slot)
