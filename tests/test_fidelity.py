@@ -18,7 +18,7 @@ from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, course, samples
 from grader.course import NOTEBOOK
-from grader.sealed.pool import grade_course
+from grader.sealed.pool import SHOWN_MIMES, grade_course
 
 DUE = "2026-11-20 12:00:00 UTC"
 ON_TIME, LATE = "2026-11-20 11:00:00.000000 UTC", "2026-11-21 12:00:00.000000 UTC"
@@ -148,15 +148,22 @@ def test_autograded_folder_holds_what_stock_leaves(graded_both_ways, student):
 
 @pytest.mark.parametrize("student", STUDENTS)
 def test_autograded_cells_have_the_outputs_a_kernel_gave(graded_both_ways, student):
-    """Outside grade cells, does each code cell carry stock's execution count and kinds of output (images too)?"""
+    """Outside grade cells, does each code cell carry stock's execution count and kinds of output (images too),
+    less the markup (HTML, JavaScript, ...) that sealed grading keeps out of feedback?"""
     stock, sealed, _ = graded_both_ways
 
-    def cells(root):
+    def cells(root, shown=None):
         nb = nbformat.read(root / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=4)
         return [
-            (c.execution_count, [(o.output_type, o.get("name"), sorted(o.get("data", {}))) for o in c.outputs])
+            (c.execution_count, [(o.output_type, o.get("name"), _mimes(o, shown)) for o in c.outputs])
             for c in nb.cells
             if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")
         ]
 
-    assert cells(sealed) == cells(stock)
+    assert {m for _, outputs in cells(sealed) for *_, mimes in outputs for m in mimes} <= set(SHOWN_MIMES)
+    assert cells(sealed, set(SHOWN_MIMES)) == cells(stock, set(SHOWN_MIMES))
+
+
+def _mimes(output, shown=None) -> list[str]:
+    mimes = set(output.get("data", {}))
+    return sorted(mimes & shown if shown is not None else mimes)

@@ -89,3 +89,38 @@ def test_autograded_grade_cells_hold_only_their_visible_part(released):
     text = (root / "autograded" / "honest" / ASSIGNMENT / NOTEBOOK).read_text()
     assert "BEGIN HIDDEN TESTS" not in text and "award(" not in text
     assert not course.gradebook_state(root)["honest"]["submission"]["needs_manual_grade"]
+
+
+def test_student_markup_never_reaches_feedback_or_formgrader(released):
+    """Are a student's HTML, JavaScript, SVG and a forged image kept out of the autograded notebook (what
+    feedback and formgrader render), its plain text and real images kept?"""
+    root, autograder = released
+    submit(root, "marked_up")
+    nb = nbformat.read(root / "submitted" / "marked_up" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    png = "iVBORw0KGgoAAAANSUhEUg=="
+    outputs = [
+        nbformat.v4.new_output("display_data", {"text/html": "<script>alert(1)</script>", "text/plain": "<HTML>"}),
+        nbformat.v4.new_output("display_data", {"application/javascript": "alert(2)"}),
+        nbformat.v4.new_output(
+            "display_data",
+            {"image/png": png, "image/svg+xml": "<svg onload=alert(3)>", "text/plain": "<Figure>"},
+            metadata={"image/png": {"width": "1 onerror=alert(4)", "height": 200}},
+        ),
+        nbformat.v4.new_output("execute_result", {"image/png": '" onerror="alert(5)', "text/plain": "x"}),
+    ]
+    result = full_marks("marked_up")
+    result.outputs[first_code] = outputs
+    autograder.record(result)
+    autograded = nbformat.read(root / "autograded" / "marked_up" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    kept = autograded.cells[first_code].outputs
+    text = nbformat.writes(autograded)
+    for markup in ("<script>", "alert(2)", "<svg", "onerror", "alert(5)"):
+        assert markup not in text
+    assert [o.data.get("text/plain") for o in kept] == [
+        "<HTML>",
+        "[application/javascript output, not shown in feedback]",
+        "<Figure>",
+        "x",
+    ]
+    assert kept[2].data["image/png"] == png and kept[2].metadata == {"image/png": {"height": 200}}

@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import stat
 import time
 import warnings
@@ -209,10 +210,40 @@ class SealedOutputs(NbGraderPreprocessor):
             if is_grade(cell) and verdict is not None:
                 cell.outputs = [nbformat.from_dict(o) for o in verdict_outputs(verdict, count)]
             else:
-                cell.outputs = [nbformat.from_dict(o) for o in self.result.outputs.get(index, [])]
+                cell.outputs = [nbformat.from_dict(inert(o)) for o in self.result.outputs.get(index, [])]
             cell.execution_count = count
         self.ran = True
         return nb, resources
+
+
+SHOWN_MIMES = ("text/plain", "image/png", "image/jpeg")  # rendered escaped, or as base64 image data
+BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+
+def inert(output: dict) -> dict:
+    """A student's output as feedback and formgrader may render it: no markup, script or math of the student's.
+
+    Rich outputs keep only plain text and PNG/JPEG images (checked to be base64, sizes to be numbers);
+    HTML, JavaScript, SVG, Markdown and LaTeX would be rendered raw by nbconvert, in the student's feedback
+    and in the instructor's formgrader, so they are replaced by their plain text.
+    """
+    if output.get("output_type") not in ("display_data", "execute_result"):
+        return output  # streams and errors: nbconvert escapes their text
+    data = {}
+    for mime in SHOWN_MIMES:
+        value = output.get("data", {}).get(mime)
+        if isinstance(value, str) and (mime == "text/plain" or BASE64.fullmatch(value)):
+            data[mime] = value
+    left_out = sorted(set(output.get("data", {})) - set(data))
+    if "text/plain" not in data:
+        data["text/plain"] = f"[{', '.join(left_out)} output, not shown in feedback]"
+    metadata = {}
+    for mime in ("image/png", "image/jpeg"):
+        sizes = output.get("metadata", {}).get(mime)
+        if mime in data and isinstance(sizes, dict):
+            kept = {k: v for k, v in sizes.items() if k in ("width", "height") and type(v) in (int, float)}
+            metadata.update({mime: kept} if kept else {})
+    return {**output, "data": data, "metadata": metadata}
 
 
 def _record_unprocessed(gb: Gradebook, result: SubmissionResult) -> None:
