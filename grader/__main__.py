@@ -89,13 +89,13 @@ def main(argv=None) -> int:
         "--jobs",
         type=int,
         default=None,
-        help="workers of the local Dask cluster that `grade` starts (default: one per core)",
+        help="grading processes that `grade` forks on this machine (default: one per core)",
     )
     parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="grade on an existing Dask cluster (e.g. tcp://10.0.0.5:8786) instead of a local one",
+        help="grade on a Dask cluster (e.g. tcp://10.0.0.5:8786) instead of this machine's processes",
     )
     args = parser.parse_args(argv)
     root = args.root.resolve()

@@ -1,4 +1,4 @@
-"""Grade every submission of the course, sealed and in parallel on Dask, into nbgrader's gradebook.
+"""Grade every submission of the course, sealed and in parallel (grader/sealed/cluster.py), into nbgrader's gradebook.
 
 Each finished submission goes through nbgrader's own `autograde` converter, with its Execute step
 replaced by the sealed run's outputs: nbgrader itself sanitizes the notebook, reads timestamp.txt, copies
@@ -55,7 +55,7 @@ def grade_course(
 ) -> list[SubmissionResult]:
     """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and report.html to autograded/.
 
-    `scheduler`: the address of a Dask cluster to grade on; else a local cluster of `jobs` workers.
+    `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
     """
     assignment = Assignment.load(root)
     url = db_url(root)
