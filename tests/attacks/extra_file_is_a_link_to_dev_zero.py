@@ -6,10 +6,13 @@ and sendfile()s /dev/zero into autograded/<student>/lesson2_sgd/data.txt without
 6.8 GB written in about 20 s (stopped by hand), the batch never finishes, every student after it is never
 recorded. The same holds for timestamp.txt (copied first, then read whole into memory by nbgrader's
 get_existing_timestamp) and for /dev/urandom or any other endless file. EXTRA_LINKS {name: target} are
-symbolic links made beside the notebook (test_sealed does not make them yet): the batch must finish, and
+symbolic links made beside the notebook (test_sealed makes them): the batch must finish, and
 nothing but regular files inside the submission folder may be read or copied.
+Now (intake.py checks the whole submission folder): the submission is not read, scores 0 and says why;
+nothing is copied.
+At 1e584a8 intake refuses the whole submission (0 everywhere, manual grading), which EXPECT records.
 """
-TARGET, EXPECT = "mse", {}
+TARGET, EXPECT, PROBLEM = "mse", {"mse": 0, "update": 0, "minibatch_sgd": 0, "cross_entropy": 0}, "is a symbolic link"
 EXTRA_LINKS = {"data.txt": "/dev/zero"}
 
 

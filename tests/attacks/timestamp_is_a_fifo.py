@@ -3,10 +3,13 @@
 At 14b7a1a nbgrader's init_assignment first copies the submission's files and shutil.copy refuses a FIFO,
 so nbgrader fails for this student (sealed scores kept, marked for manual grading) and nothing hangs; if
 the copy is made to skip special files, the open() of timestamp.txt in the main process blocks the whole
-batch. EXTRA_FIFOS are named pipes made beside the notebook (test_sealed does not make them yet); the
+batch. EXTRA_FIFOS are named pipes made beside the notebook (test_sealed makes them); the
 batch must finish and the other students be recorded.
+Now (intake.py checks the whole submission folder): the submission is not read, scores 0 and says why;
+nbgrader never opens the FIFO.
+At 1e584a8 intake refuses the whole submission (0 everywhere, manual grading), which EXPECT records.
 """
-TARGET, EXPECT = "mse", {}
+TARGET, EXPECT, PROBLEM = "mse", {"mse": 0, "update": 0, "minibatch_sgd": 0, "cross_entropy": 0}, "not a regular file"
 EXTRA_FIFOS = ["timestamp.txt"]
 
 
