@@ -10,7 +10,6 @@ symbolic links made beside the notebook (test_sealed makes them): the batch must
 nothing but regular files inside the submission folder may be read or copied.
 Now (intake.py checks the whole submission folder): the submission is not read, scores 0 and says why;
 nothing is copied.
-At 1e584a8 intake refuses the whole submission (0 everywhere, manual grading), which EXPECT records.
 """
 TARGET, EXPECT, PROBLEM = "mse", {"mse": 0, "update": 0, "minibatch_sgd": 0, "cross_entropy": 0}, "is a symbolic link"
 EXTRA_LINKS = {"data.txt": "/dev/zero"}

@@ -7,7 +7,6 @@ EXTRA_LINKS {name: target} are symbolic links made beside the notebook (test_sea
 yet); nothing they point to may reach autograded/ or feedback/.
 Now (intake.py checks the whole submission folder): the submission is not read, scores 0 and says why;
 nothing reaches autograded/ or feedback/.
-At 1e584a8 intake refuses the whole submission (0 everywhere, manual grading), which EXPECT records.
 """
 TARGET, EXPECT, PROBLEM = "mse", {"mse": 0, "update": 0, "minibatch_sgd": 0, "cross_entropy": 0}, "is a symbolic link"
 EXTRA_LINKS = {"gradebook_copy.txt": "../../../gradebook.db", "config.txt": "../../../nbgrader_config.py"}

@@ -7,7 +7,6 @@ batch. EXTRA_FIFOS are named pipes made beside the notebook (test_sealed makes t
 batch must finish and the other students be recorded.
 Now (intake.py checks the whole submission folder): the submission is not read, scores 0 and says why;
 nbgrader never opens the FIFO.
-At 1e584a8 intake refuses the whole submission (0 everywhere, manual grading), which EXPECT records.
 """
 TARGET, EXPECT, PROBLEM = "mse", {"mse": 0, "update": 0, "minibatch_sgd": 0, "cross_entropy": 0}, "not a regular file"
 EXTRA_FIFOS = ["timestamp.txt"]
