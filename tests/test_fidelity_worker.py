@@ -42,6 +42,7 @@ CELLS = [
     "import sys\nsys.exit(3)",
     "print('a', end='')\nprint('b')\ndisplay('between')\nprint('c')",
     "print('a', flush=True)\nprint('b')\nsys.stdout.write('c')\nsys.stdout.flush()\nsys.stdout.flush()\nprint('d')",
+    "name = input('your name? ')",
 ]
 SHELL_CELL = "!ls /no/such/folder\nprint('exit code', _exit_code)\nfiles = !ls /no/such/folder\nlen(files)"
 
@@ -104,7 +105,8 @@ def comparable(output: dict) -> dict:
         return {"stream": output["name"], "text": normal(output["text"])}
     if kind == "error":
         where = re.findall(r"Cell In\[\d+\], line \d+", re.sub(r"\x1b\[[0-9;]*m", "", "".join(output["traceback"])))
-        return {"error": output["ename"], "where": where}
+        evalue = re.sub(r"\((<ipython-input-[^>]*>|\d+\.py), line", "(<cell>, line", output["evalue"])
+        return {"error": output["ename"], "evalue": evalue, "where": where}
     data = {
         mime: png_size(value) if mime == "image/png" else normal(value) if isinstance(value, str) else value
         for mime, value in output["data"].items()

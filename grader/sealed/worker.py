@@ -7,6 +7,8 @@ as nbclient stores them from a kernel's messages.
 """
 
 import base64
+import builtins
+import getpass
 import json
 import os
 import sys
@@ -16,6 +18,7 @@ import types
 import IPython  # noqa: F401  (the zygote preloads IPython by importing this module)
 from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
+from IPython.core.error import StdinNotImplementedError
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.text import SList
 from traitlets.config import Config
@@ -227,6 +230,15 @@ class _Shell(InteractiveShell):
         return SList([f"{command.split()[0] if command.split() else command}: {NO_PROGRAMS}"])
 
 
+def _no_input(name: str):
+    """input() and getpass() as in a kernel that nbclient runs: no front end answers input requests."""
+
+    def refuse(*args, **kwargs):
+        raise StdinNotImplementedError(f"{name} was called, but this frontend does not support input requests.")
+
+    return refuse
+
+
 def _safe_str(value) -> str:
     try:
         return str(value)
@@ -321,15 +333,16 @@ class Notebook:
         shell = self.shell
         outputs = shell.outputs = _Outputs(self.displays, self.output_left)
         count = shell.execution_count
-        saved = sys.stdout, sys.stderr
+        saved = sys.stdout, sys.stderr, builtins.input, getpass.getpass
         sys.stdout, sys.stderr = _Stream("stdout", shell), _Stream("stderr", shell)
+        builtins.input, getpass.getpass = _no_input("raw_input"), _no_input("getpass")
         try:
             shell.run_cell(source, store_history=True)
         except BaseException as err:  # IPython's own machinery failed (it catches the cell's errors itself)
             outputs.error(type(err).__name__, _safe_str(err), [f"{type(err).__name__}: {_safe_str(err)}"])
             shell.execution_count = count + 1
         finally:
-            sys.stdout, sys.stderr = saved
+            sys.stdout, sys.stderr, builtins.input, getpass.getpass = saved
             shell.outputs = None
         outputs.flush()
         outputs.clear_pending = False
