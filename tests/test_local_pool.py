@@ -96,3 +96,33 @@ def test_next_submission_is_handed_out_before_the_caller_records_a_result(monkey
             time.sleep(0.01)
         assert started.exists(), f"{following} was not handed out while {done} was being recorded"
     assert [r.student for r in graded] == STUDENTS[2:3]
+
+
+class FakeZygote:
+    """Stands in for spawn.Zygote: records its limits and whether it was closed."""
+
+    def __init__(self, limits, unconfined=False):
+        self.limits, self.unconfined, self.closed = limits, unconfined, False
+
+    def close(self):
+        self.closed = True
+
+
+@pytest.mark.parametrize("memory_mb, reused", [(3072, True), (1024, False)])
+def test_the_early_sandbox_is_used_only_with_the_assignments_limits(monkeypatch, tmp_path, memory_mb, reused):
+    """The zygote `grade` starts before its imports: used when its limits are the course's, else replaced?"""
+    from grader.sealed import cluster, spawn
+    from grader.sealed.sandbox import Limits
+
+    monkeypatch.setattr(spawn, "Zygote", FakeZygote)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")  # no memory_mb: the default limits
+    cluster.starting(tmp_path)
+    early = cluster._early
+    assert isinstance(early, FakeZygote) and early.limits == Limits()
+
+    class Course:
+        limits = Limits(memory_bytes=memory_mb * 2**20)
+
+    taken = cluster._take_early_zygote(Course, unconfined=False)
+    assert (taken is early) == reused and early.closed != reused and taken.limits == Course.limits
+    assert cluster._early is None
