@@ -199,7 +199,18 @@ STUDENT = {
     "sleep": lambda seconds: time.sleep(seconds),
     "draw": lambda n, generator: torch.randperm(n, generator=generator),
     "pair": lambda t: (t, [t + 1, {"k": t.sum()}]),
+    "threaded": lambda t: _in_a_thread(lambda: t * 2),
 }
+
+
+def _in_a_thread(fn):
+    import threading
+
+    out = []
+    thread = threading.Thread(target=lambda: out.append(fn()))
+    thread.start()
+    thread.join()
+    return out[0]
 
 
 @pytest.fixture
@@ -518,3 +529,10 @@ def test_a_worker_that_stops_reading_cannot_block_the_grader():
     with pytest.raises(PeerTimeout):
         end.call({"name": "mse"}, (torch.zeros(4 * 2**20),), timeout=0.5)
     assert time.monotonic() - started < 2
+
+
+def test_a_traced_call_reports_the_threads_it_started(worker):
+    """Does a traced call say it started a thread (whose ops the per-thread tracer cannot see)?"""
+    _, quiet = worker.call({"name": "pair"}, (torch.ones(2),), trace=True)
+    _, threaded = worker.call({"name": "threaded"}, (torch.ones(2),), trace=True)
+    assert quiet["threads"] == 0 and threaded["threads"] == 1

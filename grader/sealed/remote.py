@@ -30,6 +30,7 @@ class SealedSubmission:
         self.budget = budget  # the submission's wall budget in seconds, for the message when it runs out
         self.on_lost = on_lost  # called once with the reason when the worker hangs or dies
         self.lost: str | None = None
+        self.breaches: list[str] = []  # what the worker reported that makes the function's verdict void
 
     def __getattr__(self, name):
         if name not in FUNCTIONS:
@@ -92,6 +93,11 @@ class RemoteFunction:
         value, reply = self.submission.request(
             lambda: end.call({"name": self.name}, args, kwargs, timeout=timeout, **fields)
         )
+        threads = reply.get("threads", 0)
+        if tracers and (type(threads) is not int or threads != 0):
+            self.submission.breaches.append(
+                f"{self.name} started a thread during a traced call, where the checks cannot see what it runs"
+            )
         ops = reply.get("ops", [])
         for tracer in tracers:
             tracer.ops.update(str(op)[:100] for op in (ops if type(ops) is list else [])[:1000])

@@ -96,6 +96,8 @@ MODULES = {
     "multiprocessing",
     "subprocess",
     "marshal",
+    "pickle",  # pickle.loads(b"ctorch.nn.functional\ncross_entropy\n.") names anything in bytes
+    "copyreg",
     "_thread",
     "pty",
     "grader",

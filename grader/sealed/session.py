@@ -287,6 +287,10 @@ class _Run:
             )
         if submission.lost:
             return FunctionResult(0.0, f"{fn} could not be graded: {submission.lost}")
+        if submission.breaches:
+            self.result.problems.append(submission.breaches[0])
+            zh = f"{fn} 得 0 分:在受检查的调用中启动了线程"
+            return FunctionResult(0.0, f"{fn} scores 0: {submission.breaches[0]} / {zh}")
         return FunctionResult(
             report.score,
             describe(fn, report.score, report.summary()),

@@ -5,7 +5,9 @@ back as `noise`, for the grader's raise_if_noisy); a traced call also reports th
 and the autograd nodes its result was built from (a second view that a disabled tracer does not blind).
 """
 
+import _thread
 import os
+import threading
 
 import torch
 from torch.overrides import TorchFunctionMode
@@ -38,6 +40,19 @@ RANDOM_METHODS = {
     "log_normal_",
     "multinomial",
 }
+
+
+_threads_started = [0]
+_start_thread = _thread.start_new_thread
+
+
+def _counted_start(*args, **kwargs):
+    """_thread.start_new_thread, counted: work in another thread is invisible to the (per-thread) op tracer."""
+    _threads_started[0] += 1
+    return _start_thread(*args, **kwargs)
+
+
+_thread.start_new_thread = _thread.start_new = threading._start_new_thread = _counted_start
 
 
 class WorkerEnd(Peer):
@@ -89,11 +104,13 @@ def _quiet(fn, args, kwargs):
 
 def _traced(fn, args, kwargs):
     tracer = OpTracer()
+    threads = _threads_started[0]
     with tracer:
         result, noise = call_quietly(fn, *args, **kwargs)
         if tracer not in _get_current_dispatch_mode_stack():
             raise PermissionError("the call removed the grader's op tracer")
-    return result, {"noise": noise, "ops": sorted(tracer.ops | graph_ops(result))}
+    threads = _threads_started[0] - threads
+    return result, {"noise": noise, "ops": sorted(tracer.ops | graph_ops(result)), "threads": threads}
 
 
 class DeviceRules(TorchFunctionMode):
