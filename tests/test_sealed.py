@@ -1,6 +1,7 @@
 """Sealed grading, for real: the CLI grades samples, attacks and broken notebooks in one parallel run."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -20,13 +21,23 @@ BROKEN = {  # student -> (how the notebook is broken, what the run must say)
     "broken_missing_notebook": ("missing", "could not be read"),
     "broken_grade_cell_deleted": ("deleted", "grade cell test_update was deleted"),
     "broken_grade_cell_duplicated": ("duplicated", "grade cell test_mse appears 2 times"),
+    "broken_grade_id_is_a_list": ("grade_id_list", "grade cell test_update was deleted"),
+    "broken_symlink_to_the_source_notebook": ("symlink", "is a symbolic link"),
+    "broken_fifo_instead_of_a_notebook": ("fifo", "not a regular file"),
+    "broken_notebook_over_32_mib": ("oversized", "over the 33554432 byte limit"),
+    "broken_notebook_not_utf8": ("not_utf8", "not UTF-8"),
 }
+UNREAD = ("not_json", "missing", "symlink", "fifo", "oversized", "not_utf8")  # every function scores 0
+FORMULA_STUDENT = '=HYPERLINK("http://example.com","x")'  # a student id a spreadsheet would evaluate
 
 
 def attack_settings(name):
-    """TARGET, EXPECT, FLAGGED and EXTRA_FILES of an attack file, read without running it."""
-    found = samples.constants(ATTACKS / f"{name}.py", "TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES")
-    return {"FLAGGED": False, "EXTRA_FILES": {}, **found}
+    """TARGET, EXPECT, FLAGGED, EXTRA_FILES, MANUAL and PROBLEM of an attack file, read without running it."""
+    names = ("TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES", "MANUAL", "PROBLEM")
+    extras = ("EXTRA_FIFOS", "EXTRA_LINKS", "PAD_MARKDOWN_CELLS")
+    found = samples.constants(ATTACKS / f"{name}.py", *names, *extras)
+    defaults = {"FLAGGED": False, "EXTRA_FILES": {}, "MANUAL": [], "PROBLEM": ""}
+    return {**defaults, "EXTRA_FIFOS": [], "EXTRA_LINKS": {}, "PAD_MARKDOWN_CELLS": 0, **found}
 
 
 def write_notebook(root, student, nb):
@@ -46,12 +57,22 @@ def add_attacks_and_broken(root):
         path = write_notebook(root, f"attack_{name}", nb)
         for filename, text in settings["EXTRA_FILES"].items():
             (path.parent / filename).write_text(text)
+        for filename in settings["EXTRA_FIFOS"]:
+            os.mkfifo(path.parent / filename)
+        for filename, target in settings["EXTRA_LINKS"].items():
+            (path.parent / filename).symlink_to(target)
+        if settings["PAD_MARKDOWN_CELLS"]:
+            nb.cells.extend(nbformat.v4.new_markdown_cell("x") for _ in range(settings["PAD_MARKDOWN_CELLS"]))
+            nbformat.write(nb, path)
     perfect = samples.filled_notebook(release_nb, solutions, {})
     for student, (how, _) in BROKEN.items():
         nb = nbformat.from_dict(json.loads(nbformat.writes(perfect)))
         grade_cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
         if how == "deleted":
             nb.cells.remove(next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_update"))
+        if how == "grade_id_list":
+            cell = next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_update")
+            cell.metadata.nbgrader.grade_id = ["test_update"]
         if how == "duplicated":
             copy = nbformat.from_dict(
                 json.loads(json.dumps(next(c for c in grade_cells if c.metadata.nbgrader.grade_id == "test_mse")))
@@ -63,6 +84,18 @@ def add_attacks_and_broken(root):
             path.write_text('{"cells": [')
         if how == "missing":
             path.unlink()
+        if how == "symlink":
+            path.unlink()
+            path.symlink_to(root / "source" / "lesson2_sgd" / "lesson2_sgd.ipynb")
+        if how == "fifo":
+            path.unlink()
+            os.mkfifo(path)
+        if how == "oversized":
+            with open(path, "a") as f:
+                f.truncate(32 * 2**20 + 1)
+        if how == "not_utf8":
+            path.write_bytes(path.read_bytes().replace(b'"cells"', b'"\xff\xfecells"', 1))
+    write_notebook(root, FORMULA_STUDENT, perfect)
 
 
 def grade(root):
@@ -79,7 +112,10 @@ def run(tmp_path_factory):
     """One sealed run over samples, attacks and broken notebooks, with short time limits."""
     root = new_course(tmp_path_factory.mktemp("course"))
     with open(root / "nbgrader_config.py", "a") as config:
-        config.write("\nc.Execute.timeout = 6\nc.SealedGrader.call_timeout = 3\nc.SealedGrader.memory_mb = 1024\n")
+        config.write(
+            "\nc.Execute.timeout = 6\nc.SealedGrader.call_timeout = 3\nc.SealedGrader.memory_mb = 1024\n"
+            "c.SealedGrader.submission_budget = 40\n"
+        )
     course.release(root)
     samples.write_submissions(root)
     add_attacks_and_broken(root)
@@ -110,6 +146,10 @@ def test_attack_is_defeated(run, name):
     assert scores(report, student) == {**FULL, **settings["EXPECT"]}, report[student]
     if settings["FLAGGED"]:
         assert report[student]["suspected_tampering"] == [settings["TARGET"]]
+    for fn in settings["MANUAL"]:
+        assert report[student]["functions"][fn]["manual_reason"], f"{fn} was not sent to manual grading"
+    if settings["PROBLEM"]:
+        assert any(settings["PROBLEM"] in p for p in report[student]["problems"]), report[student]["problems"]
 
 
 def test_honest_submissions_are_never_flagged(run):
@@ -132,10 +172,10 @@ def test_broken_notebook_gets_a_clear_message_and_zero_for_what_could_not_be_gra
     how, says = BROKEN[student]
     assert any(says in problem for problem in report[student]["problems"]), report[student]["problems"]
     got = scores(report, student)
-    if how in ("not_json", "missing"):
+    if how in UNREAD:
         assert got == {fn: 0.0 for fn in FUNCTIONS}
     else:
-        lost = "update" if how == "deleted" else "mse"
+        lost = "mse" if how == "duplicated" else "update"
         assert got == {**FULL, lost: 0.0}
     assert says in proc.stdout
 
@@ -193,3 +233,42 @@ def test_each_ungraded_function_names_its_own_reason(source_nb):
     _, graded, ungraded = _cells_to_run(nb, Assignment.load(course.ROOT))
     assert sorted(graded) == ["cross_entropy", "minibatch_sgd"]
     assert "test_mse appears 2 times" in ungraded["mse"] and "test_update was deleted" in ungraded["update"]
+
+
+def test_honest_submissions_are_never_sent_to_manual_grading(run):
+    """Does the static scan leave every sample (correct or wrong, never hostile) to the automatic grade?"""
+    _, _, report = run
+    flagged = {s: fn for s in samples.sample_names() for fn, v in report[s]["functions"].items() if v["manual_reason"]}
+    assert not flagged
+
+
+def test_a_symlink_to_the_source_notebook_leaks_nothing(run):
+    """Does a submission that links to source/ get 0 and no autograded copy with the solutions in it?"""
+    root, _, _ = run
+    for path in (root / "autograded").rglob("*.ipynb"):
+        assert "### BEGIN SOLUTION" not in path.read_text(errors="replace"), path
+
+
+def test_student_text_reaches_the_terminal_inert(run):
+    """Is student text printed literally: markup shown as text, no escape sequences, no forged notes?"""
+    _, proc, _ = run
+    assert "\x1b" not in proc.stdout and "\x07" not in proc.stdout
+    assert "[bold red]tampering suspected: update[/]" in proc.stdout
+    row = next(line for line in proc.stdout.splitlines() if "attack_markup_escapes_and_math_in_student_text" in line)
+    assert "tampering suspected" not in row
+
+
+def test_grades_csv_cells_never_start_a_formula(run):
+    """Is a student id that starts with = written so that a spreadsheet shows it as text?"""
+    root, _, _ = run
+    cells = [row.split(",")[1] for row in (root / "autograded" / "grades.csv").read_text().splitlines()[1:]]
+    assert not [c for c in cells if c.lstrip('"').startswith(("=", "+", "-", "@"))]
+    assert any(c.lstrip('"').startswith("'=HYPERLINK") for c in cells)
+
+
+def test_the_report_shows_student_text_escaped(run):
+    """Does report.html show a message with $...$ and markup as escaped text (the figure did not crash)?"""
+    root, _, _ = run
+    page = (root / "autograded" / "report.html").read_text()
+    assert "<figure" in page and "\x1b" not in page
+    assert "HYPERLINK(&quot;http://x&quot;)" in page or "HYPERLINK(&quot;" in page
