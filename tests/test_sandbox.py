@@ -60,7 +60,7 @@ DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportE
     "call_a_32_bit_syscall": LIBC + "assert libc.syscall(0x40000000 | 39) >= 0",  # x32 getpid
     "push_a_terminal_input_char": LIBC + "import ctypes as c; assert libc.ioctl(0, 0x5412, c.c_char_p(b'x')) == 0",
     "allocate_past_its_memory_limit": "import torch; torch.ones(2**31)",
-    "start_more_threads_than_its_limit": "import threading, time\nfor _ in range(200):\n"
+    "start_more_threads_than_its_limit": "import threading, time\nfor _ in range(20):\n"
     "    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
 }
 FACTS = {  # probe -> code whose value must be the expected one
@@ -76,6 +76,7 @@ FACTS = {  # probe -> code whose value must be the expected one
     ),
     "sees_no_other_process": ("import os; sorted(os.listdir('/proc'))", ["self"]),
     "is_alone_in_its_pid_namespace": ("import os; os.getpid()", 1),
+    "has_a_session_so_a_cpu_share_of_its_own": ("import os; os.getsid(0)", 1),
     "sees_no_course_folder": (f"import os; sorted(os.listdir({str(ROOT)!r}))", sorted(["grader", ".venv"])),
     "sees_the_hidden_checks_folder_empty": (f"import os; os.listdir({str(ROOT / 'grader' / 'checks')!r})", []),
     "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),

@@ -49,7 +49,7 @@ class Limits:
     memory_bytes: int = 3 * 2**30  # address space on top of what the process already maps
     file_bytes: int = 16 * 2**20
     open_files: int = 256
-    threads: int = 64  # RLIMIT_NPROC, counted in the worker's own user namespace
+    threads: int = 8  # RLIMIT_NPROC, counted in the worker's own user namespace (torch runs one)
     scratch_bytes: int = 64 * 2**20  # the worker's private /tmp (counted apart from memory_bytes)
     shm_bytes: int = 8 * 2**20  # the worker's private /dev/shm
 
@@ -249,6 +249,7 @@ def confine_worker(limits: Limits, worker_filter: bytes) -> None:
         _mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, f"size={limits.shm_bytes},mode=0700")
     _remount_read_only("/dev")
     os.chdir("/tmp")
+    os.setsid()  # a session, so an autogroup, of its own: the scheduler shares the CPU per worker, not per thread
     limit_resources(limits)
     _drop_privileges()
     _load_seccomp(worker_filter)

@@ -51,7 +51,7 @@ statfs fstatfs sendfile copy_file_range mbind set_mempolicy get_mempolicy
 # The zygote also forks (clone without CLONE_THREAD), sets up each worker's namespaces and limits,
 # drops its capabilities and loads the workers' filter.
 ZYGOTE = """
-clone execve unshare mount umount2 setgroups kill capset capget setrlimit prlimit64 seccomp prctl
+clone execve unshare mount umount2 setgroups setsid kill capset capget setrlimit prlimit64 seccomp prctl
 """
 
 
