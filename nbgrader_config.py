@@ -32,6 +32,7 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # One call of a student function by a hidden check may take this long before the worker is killed.
 c.SealedGrader.call_timeout = 10
 # Wall seconds for one whole submission (cells and every check); past it the remaining checks score 0.
+# A cell that hangs uses Execute.timeout of it: with both at 60, one endless loop ends the grading.
 c.SealedGrader.submission_budget = 60
 # Memory a sandboxed worker may map on top of torch itself, in MiB.
 c.SealedGrader.memory_mb = 3072
