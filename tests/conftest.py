@@ -25,6 +25,7 @@ E2E = {
     "test_release",  # nbgrader generate_assignment
     "test_report::test_report_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
     "test_sealed",  # sealed grading of a whole course through the CLI
+    "test_unconfined",  # grade refusing, and grading with --unconfined, through the CLI
 }
 
 SOURCE = ROOT / "source" / "lesson2_sgd" / NOTEBOOK

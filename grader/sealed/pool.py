@@ -51,11 +51,17 @@ def submissions(root: Path) -> dict[str, Path]:
 
 
 def grade_course(
-    root: Path, jobs: int | None = None, show_progress: bool = True, scheduler: str | None = None
+    root: Path,
+    jobs: int | None = None,
+    show_progress: bool = True,
+    scheduler: str | None = None,
+    unconfined: bool = False,
 ) -> list[SubmissionResult]:
     """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and report.html to autograded/.
 
     `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
+    `unconfined`: the instructor's explicit `--unconfined` (no sandbox), recorded with every result.
+    Raises SandboxUnavailable, before anything is recorded, where this machine cannot confine student code.
     """
     assignment = Assignment.load(root)
     url = db_url(root)
@@ -71,25 +77,30 @@ def grade_course(
     autograder = SealedAutograde(root, assignment)
     with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
-        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler):
+        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler, unconfined):
+            if unconfined:
+                result.problems.append(UNCONFINED)
             started = time.monotonic()
             try:
                 autograder.record(result)
             except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
                 result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
+            if unconfined:
+                _note_unconfined(url, result)
             result.timings["gradebook write"] = time.monotonic() - started
             results.append(result)
             progress.advance(bar)
     results.sort(key=lambda r: r.student)
-    write_report(root, results)
+    write_report(root, results, unconfined)
     report.write(root / "autograded", results)
     return results
 
 
-def write_report(root: Path, results: list[SubmissionResult]) -> Path:
+def write_report(root: Path, results: list[SubmissionResult], unconfined: bool = False) -> Path:
     """autograded/sealed_report.json: every verdict, message and problem of the run (generated)."""
     data = {
         "generated": "by `python -m grader grade`; rewritten on every run",
+        "sandbox": UNCONFINED if unconfined else "bubblewrap namespaces, seccomp allowlists, uid nobody",
         "students": {
             r.student: {
                 "functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
@@ -105,6 +116,23 @@ def write_report(root: Path, results: list[SubmissionResult]) -> Path:
     path.parent.mkdir(exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
     return path
+
+
+UNCONFINED = "graded WITHOUT the sandbox (--unconfined): the student's code ran unconfined"
+
+
+def _note_unconfined(url: str, result: SubmissionResult) -> None:
+    """The gradebook keeps it too: a note in each function's comment that no sandbox was used."""
+    notebook = NOTEBOOK.removesuffix(".ipynb")
+    with Gradebook(url) as gb:
+        for fn in result.functions:
+            try:
+                comment = gb.find_comment(fn, notebook, ASSIGNMENT, result.student)
+            except MissingEntry:
+                continue
+            note = f"{UNCONFINED} / 评分时未使用沙箱"
+            comment.auto_comment = f"{comment.auto_comment}\n{note}" if comment.auto_comment else note
+        gb.db.commit()
 
 
 class SealedAutograde:
