@@ -1,5 +1,6 @@
 """Runs the hidden pytest checks of one contract function against a submission."""
 
+import builtins
 import contextlib
 import io
 import os
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader import points
-from grader.submission import Submission
+from grader.submission import MissingFunction, NoisyCall, Submission
 
 CHECKS_DIR = Path(__file__).parent / "checks"
 SUBMISSION_KEY = pytest.StashKey[Submission]()
@@ -106,6 +107,7 @@ class _Collector:
         self.report = report
         self.questions: dict[str, str] = {}
         self.devices: dict[str, str] = {}
+        self.withheld: dict[str, str] = {}  # nodeid -> the exception the student's code raised (text withheld)
 
     def pytest_configure(self, config):
         config.stash[SUBMISSION_KEY] = self.submission
@@ -117,12 +119,25 @@ class _Collector:
             callspec = getattr(item, "callspec", None)
             self.devices[item.nodeid] = str(callspec.params.get("device", "cpu")) if callspec else "cpu"
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        report = yield
+        if call.excinfo is not None and report.failed and not _raised_by_the_grader(call.excinfo):
+            self.withheld[item.nodeid] = _exception_name(call.excinfo.value)
+        return report
+
     def pytest_runtest_logreport(self, report):
         if report.when != "call" and report.outcome == "passed":
             return
         name, _, case = report.nodeid.split("::")[-1].partition("[")
         message = ""
-        if report.failed:
+        if report.nodeid in self.withheld:
+            kind = self.withheld[report.nodeid]
+            message = (
+                f"your function raised {kind} on the hidden inputs (its message is not shown: it could hold them)\n"
+                f"你的函数在隐藏输入上抛出了 {kind}(不显示其消息:其中可能含有隐藏输入)"
+            )
+        elif report.failed:
             crash = getattr(report.longrepr, "reprcrash", None)
             message = _first_paragraph(crash.message if crash else str(report.longrepr))
         elif report.skipped:
@@ -137,6 +152,26 @@ class _Collector:
                 self.devices.get(report.nodeid, "cpu"),
             )
         )
+
+
+def _raised_by_the_grader(excinfo) -> bool:
+    """Was the failure raised by a check itself (or the grader's own wrappers), not by the student's code?
+
+    Student text must not reach feedback from a call on hidden inputs (an exception's message can quote
+    them), so only the checks' own messages are shown: an exception whose innermost frame is in
+    grader/checks, or one of the grader's own kinds (a missing function, noise, a lost worker).
+    """
+    from grader.sealed.remote import WorkerLost  # the sealed grader's; importing it loads nothing of a sandbox
+
+    if isinstance(excinfo.value, (MissingFunction, NoisyCall, WorkerLost)):
+        return True
+    return Path(str(excinfo.traceback[-1].path)).resolve().is_relative_to(CHECKS_DIR.resolve())
+
+
+def _exception_name(err: BaseException) -> str:
+    """The exception's class name if it is a Python builtin one, else just 'an exception' (names are text too)."""
+    kind = type(err).__name__
+    return kind if getattr(builtins, kind, None) is type(err) else "an exception"
 
 
 # the class name pytest puts before an assertion's message: AssertionError, grader.submission.NoisyCall, ...

@@ -4,13 +4,17 @@ Noise policy (README "Points and what the hidden checks verify"): a student func
 stderr or raise a warning. Every call a hidden check makes runs through `call_quietly`, which catches, for
 that call alone, what went to sys.stderr and every warning (Python's filters set to "always" and torch's
 once-per-process warnings switched to every time), so the verdict does not depend on what ran before; a
-call that made noise fails its check with `NoisyCall`, quoting what was printed. In-kernel, `Submission`
+call that made noise fails its check with `NoisyCall`, naming the warning categories but never quoting
+the text (it was printed while the function ran on the hidden inputs, which feedback must not show; the
+student sees it by running the function in their notebook). In-kernel, `Submission`
 does this; in sealed mode the worker runs each call through `call_quietly` and the grader's side raises.
 """
 
+import builtins
 import contextlib
 import functools
 import io
+import re
 import warnings
 from contextlib import contextmanager
 
@@ -18,7 +22,7 @@ import torch
 
 from grader import FUNCTIONS
 
-NOISE_QUOTE = 300  # characters of the noise quoted in a message
+_CATEGORY = re.compile(r"\b([A-Z]\w*Warning): ")
 
 
 class MissingFunction(AssertionError):
@@ -50,18 +54,21 @@ def call_quietly(fn, *args, **kwargs):
 
 
 def raise_if_noisy(function: str, noise: str) -> None:
-    """Raise NoisyCall, quoting (truncated) what `function` printed, unless `noise` is empty."""
+    """Raise NoisyCall naming `function` and the builtin warning categories seen, unless `noise` is empty.
+
+    The text itself is never quoted: it was printed while the function ran on the hidden inputs.
+    """
     if not noise:
         return
-    quoted = noise.strip()
-    if len(quoted) > NOISE_QUOTE:
-        quoted = quoted[:NOISE_QUOTE] + " ..."
-    quoted = quoted.replace("\n", "\n    ")
+    found = dict.fromkeys(_CATEGORY.findall(noise))
+    categories = [name for name in found if isinstance(getattr(builtins, name, None), type)]
+    what = f" ({', '.join(categories)})" if categories else ""
     raise NoisyCall(
-        f"`{function}` wrote to stderr or raised a warning during the check (nothing may be printed there; "
-        f"nbgrader scores a cell with stderr output 0). It printed:\n    {quoted}\n"
-        f"`{function}` 在检查中向 stderr 输出或触发了警告(那里不能有任何输出;nbgrader 会给有 stderr 输出的"
-        f"单元格 0 分)。输出内容见上。"
+        f"`{function}` wrote to stderr or raised a warning{what} during the check: nothing may be printed there "
+        "(nbgrader scores a cell with stderr output 0). What it printed is not shown, since it ran on the hidden "
+        "inputs: call the function in your notebook to see it.\n"
+        f"`{function}` 在检查中向 stderr 输出或触发了警告{what}:那里不能有任何输出(nbgrader 会给有 stderr 输出的"
+        "单元格 0 分)。由于它是在隐藏输入上运行的,输出内容不予显示:请在你的笔记本中调用该函数查看。"
     )
 
 
