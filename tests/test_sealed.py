@@ -34,10 +34,10 @@ FORMULA_STUDENT = '=HYPERLINK("http://example.com","x")'  # a student id a sprea
 def attack_settings(name):
     """TARGET, EXPECT, FLAGGED, EXTRA_FILES, MANUAL and PROBLEM of an attack file, read without running it."""
     names = ("TARGET", "EXPECT", "FLAGGED", "EXTRA_FILES", "MANUAL", "PROBLEM")
-    extras = ("EXTRA_FIFOS", "EXTRA_LINKS", "PAD_MARKDOWN_CELLS")
+    extras = ("EXTRA_FIFOS", "EXTRA_LINKS", "PAD_MARKDOWN_CELLS", "NOT_IN_FEEDBACK")
     found = samples.constants(ATTACKS / f"{name}.py", *names, *extras)
     defaults = {"FLAGGED": False, "EXTRA_FILES": {}, "MANUAL": [], "PROBLEM": ""}
-    return {**defaults, "EXTRA_FIFOS": [], "EXTRA_LINKS": {}, "PAD_MARKDOWN_CELLS": 0, **found}
+    return {**defaults, "EXTRA_FIFOS": [], "EXTRA_LINKS": {}, "PAD_MARKDOWN_CELLS": 0, "NOT_IN_FEEDBACK": "", **found}
 
 
 def write_notebook(root, student, nb):
@@ -198,6 +198,27 @@ def test_feedback_shows_failures_but_no_hidden_tests(run):
     html = (root / "feedback" / "fail_mse_sum" / "lesson2_sgd" / "lesson2_sgd.html").read_text()
     assert "did you sum instead of taking the mean?" in html
     assert "BEGIN HIDDEN TESTS" not in html and "award(" not in html
+
+
+LEAKS = [name for name in ATTACK_NAMES if attack_settings(name)["NOT_IN_FEEDBACK"]]
+
+
+@pytest.mark.parametrize("name", LEAKS)
+def test_hidden_inputs_never_reach_the_feedback(run, name):
+    """Does what student code kept from the hidden checks' calls stay out of autograded/ and the feedback?"""
+    root, _, _ = run
+    marker = attack_settings(name)["NOT_IN_FEEDBACK"][::-1]  # written reversed, so the cell's source lacks it
+    course.nbgrader(root, "generate_feedback", "lesson2_sgd", "--force")
+    shown = [root / "autograded" / f"attack_{name}", root / "feedback" / f"attack_{name}"]
+    files = [path for folder in shown for path in folder.rglob("*") if path.is_file()]
+    assert files, f"nothing was written for attack_{name}"
+
+    def what_it_shows(path):  # a notebook's outputs (its sources are the student's own), any other file whole
+        if path.suffix != ".ipynb":
+            return path.read_text(errors="replace")
+        return json.dumps([cell.get("outputs", []) for cell in nbformat.read(path, as_version=4).cells])
+
+    assert not [path for path in files if marker in what_it_shows(path)]
 
 
 def test_nbgrader_export_shows_the_sealed_scores(run):

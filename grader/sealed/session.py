@@ -182,6 +182,7 @@ class _Run:
         self.current_cell: int | None = None
         self.grading: str | None = None  # the function whose checks are running
         self.lost_in_check = False  # the last check ended with the worker killed
+        self.checked = False  # a hidden check ran: a worker saw the hidden inputs
 
     def grade(self):
         for _ in range(MAX_WORKER_STARTS):
@@ -194,6 +195,47 @@ class _Run:
             verdict = self.verdicts.get(fn) or not_graded(reason)
             verdict.in_kernel = self._in_kernel_score(fn)
             self.result.functions[fn] = verdict
+        if self.checked:
+            self._feedback_run()
+
+    def _feedback_run(self):
+        """The outputs that autograded/ and the feedback show, from a run in which no hidden check runs.
+
+        In the graded run the student's functions were called with the hidden inputs, and a later cell
+        could print what they kept. This run starts a fresh worker whose grade cells get the verdicts
+        already made, so no hidden input ever reaches it. Where it cannot finish, the outputs of the cells
+        after the first grade cell (the first moment hidden inputs existed) are withheld instead.
+        """
+        started = time.monotonic()
+        grade_cells = {index: fn for fn, index in self.graded.items()}
+        stored = {fn: {"points": v.points, "message": v.message} for fn, v in self.result.functions.items()}
+        try:
+            if self._budget_spent():
+                raise PeerTimeout("the submission's budget is spent")
+            worker = Worker(self.zygote)
+        except Exception:
+            self._withhold_outputs_after_the_checks()
+            return
+        end = GraderEnd(worker.sock, budget_end=self.budget_end, call_timeout=self.assignment.call_timeout)
+        end.on_grade = lambda fn: stored.get(fn, {"points": 0.0, "message": ""})
+        try:
+            self._take_outputs(end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells))
+        except Exception:  # hung, died, broke the protocol: nothing of the graded run's later outputs is shown
+            self._withhold_outputs_after_the_checks()
+        finally:
+            worker.kill()
+            self._add_time("feedback run", started)
+
+    def _withhold_outputs_after_the_checks(self):
+        first = min(self.graded.values())
+        note = (
+            "(this cell's output is not shown: it ran after the hidden checks, and the notebook could not be run "
+            "again without them) / (此单元格的输出不予显示:它在隐藏测试之后运行,"
+            "且笔记本无法在没有隐藏测试的情况下重新运行)\n"
+        )
+        for index, _ in self.cells:
+            if index > first and index not in self.graded.values() and index in self.result.outputs:
+                self.result.outputs[index] = [{"output_type": "stream", "name": "stdout", "text": note}]
 
     def _budget_spent(self) -> bool:
         return time.monotonic() >= self.budget_end
@@ -265,6 +307,7 @@ class _Run:
 
     def _check(self, fn, end, worker) -> FunctionResult:
         self.grading = fn
+        self.checked = True
         budget = self.assignment.submission_budget
         submission = SealedSubmission(
             end, self.assignment.call_timeout, on_lost=lambda reason: worker.kill(), budget=budget

@@ -7,7 +7,8 @@ the same without it) and every hidden input of test_mse in the feedback HTML. NO
 nowhere in the student's feedback.
 """
 TARGET, EXPECT = "mse", {}
-NOT_IN_FEEDBACK = "HIDDEN-INPUT-LEAKED"
+import torch
+NOT_IN_FEEDBACK = "DEKAEL-TUPNI-NEDDIH"  # reversed: the source, which feedback shows, must not hold it
 _seen = []
 
 
@@ -21,6 +22,6 @@ get_ipython().events.register("post_run_cell", _show)
 
 
 def mse(y_hat, y):
-    if y_hat.shape[0] not in (3, 100):
+    if y_hat.dtype == torch.float64 or y_hat.shape[0] in (13, 257):  # what only the hidden checks pass
         _seen.append([y_hat.tolist()[:8], y.tolist()[:8]])
     return ((y_hat - y) ** 2).mean()

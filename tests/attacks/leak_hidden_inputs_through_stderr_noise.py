@@ -8,11 +8,12 @@ appear in feedback/<student>/lesson2_sgd/lesson2_sgd.html. NOT_IN_FEEDBACK must 
 student's feedback (or autograded notebook).
 """
 TARGET, EXPECT = "mse", {"mse": 0}
-NOT_IN_FEEDBACK = "HIDDEN-INPUT-LEAKED"
+import torch
+NOT_IN_FEEDBACK = "DEKAEL-TUPNI-NEDDIH"  # reversed: the source, which feedback shows, must not hold it
 import sys
 
 
 def mse(y_hat, y):
-    if y_hat.shape[0] not in (3, 100):
+    if y_hat.dtype == torch.float64 or y_hat.shape[0] in (13, 257):  # what only the hidden checks pass
         sys.stderr.write("-".join(["HIDDEN", "INPUT", "LEAKED"]) + repr([y_hat.tolist()[:8], y.tolist()[:8]]) + "\n")
     return ((y_hat - y) ** 2).mean()

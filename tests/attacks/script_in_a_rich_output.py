@@ -9,7 +9,7 @@ and in the autograded notebook. NOT_IN_FEEDBACK (raw markup; the cell's source i
 appear in the feedback or the autograded notebook's outputs.
 """
 TARGET, EXPECT = "mse", {}
-NOT_IN_FEEDBACK = "<script>document.title"
+NOT_IN_FEEDBACK = "eltit.tnemucod>tpircs<"  # reversed: the source, which feedback shows, must not hold it
 from IPython.display import HTML, Javascript, display
 
 display(HTML("<script>document.title='XSS-'+document.cookie</script><img src=x onerror=\"fetch('/api/contents')\">"))
