@@ -76,6 +76,26 @@ def test_the_scan_finds_each_way_to_hide_a_call(release_nb, source_nb, code, kin
     assert found.of("cross_entropy", kind), found.by_function
 
 
+def test_ordinary_variable_names_are_not_findings(release_nb, source_nb):
+    """Is an honest function whose variables happen to be called ops, modules or library left alone?"""
+    code = (
+        "import torch\ndef cross_entropy(logits, target):\n    ops, modules, library = [], {}, None\n"
+        "    m = logits.max(1, keepdim=True).values\n    z = logits - m\n"
+        "    return (z.exp().sum(1).log() - z.gather(1, target[:, None])[:, 0]).mean()\n"
+    )
+    assert not any(scanned(release_nb, source_nb, "cross_entropy", code).by_function.values())
+
+
+ATTRIBUTES = ["import sys\nsys.modules['torch']", "import torch\ntorch.library", "import os\nos.kill"]
+
+
+@pytest.mark.parametrize("code", ATTRIBUTES)
+def test_the_same_words_as_attributes_are_still_findings(release_nb, source_nb, code):
+    """Are sys.modules, torch.library and os.kill inside a function still suspicious?"""
+    body = code.replace("\n", "\ndef cross_entropy(l, t):\n    return ", 1)
+    assert scanned(release_nb, source_nb, "cross_entropy", body).of("cross_entropy", "suspicious")
+
+
 def test_a_module_level_comparison_with_f_cross_entropy_is_not_a_finding(release_nb, source_nb):
     """Is a student's own check against F.cross_entropy outside any function left alone?"""
     code = (

@@ -83,6 +83,9 @@ SUSPICIOUS = {
     "ops",  # torch.ops: aten ops by name
     "overrides",
 }
+# words that are suspicious only as an attribute or an import (torch.ops, sys.modules, os.kill, from torch
+# import library); as a plain variable of the student's (`ops = []`, `modules = ...`) they are ordinary names
+ATTRIBUTE_ONLY = {"modules", "fstat", "dup", "dup2", "fdopen", "kill", "killpg", "library", "ops", "overrides"}
 MODULES = {
     "ctypes",
     "gc",
@@ -242,7 +245,8 @@ class _CellScan(ast.NodeVisitor):
         self.generic_visit(node)
 
     def visit_Name(self, node):
-        self._name(node, node.id)
+        if node.id not in ATTRIBUTE_ONLY:
+            self._name(node, node.id)
         if node.id in self.tainted and self.scope is not None:
             self.add(node, f"{node.id} (a forbidden built-in bound at module level)", "forbidden")
 
