@@ -8,7 +8,7 @@ c.CourseDirectory.db_url = "sqlite:///gradebook.db"
 # Only the notebook reaches students; nothing else in source/<assignment>/ is released.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.py", "*.db"]
 # A cell that runs longer than this is stopped and scores 0 (the whole lesson needs a few seconds).
-c.Execute.timeout = 60
+c.Execute.timeout = 30
 # Kill the kernel at the end instead of a graceful shutdown: same grades, about 0.8 s less per notebook.
 c.Execute.shutdown_kernel = "immediate"
 # torch writes some UserWarnings (float() of a tensor that requires grad, .T on 1-D) to stderr once per
@@ -32,7 +32,8 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # One call of a student function by a hidden check may take this long before the worker is killed.
 c.SealedGrader.call_timeout = 10
 # Wall seconds for one whole submission (cells and every check); past it the remaining checks score 0.
-# A cell that hangs uses Execute.timeout of it: with both at 60, one endless loop ends the grading.
-c.SealedGrader.submission_budget = 60
+# A cell that hangs uses Execute.timeout of it and is skipped, as stock nbgrader does; the budget leaves
+# room for that and for the notebook's run again without it, so one endless loop costs only its cell.
+c.SealedGrader.submission_budget = 150
 # Memory a sandboxed worker may map on top of torch itself, in MiB.
 c.SealedGrader.memory_mb = 3072

@@ -32,7 +32,7 @@ class Assignment:
     ignore_stderr: str  # nbgrader's IgnorePattern.pattern
     cell_timeout: float  # nbgrader's Execute.timeout
     call_timeout: float = 10.0  # one call of a student function by a check
-    submission_budget: float = 60.0  # wall seconds for a whole submission; past it, the remaining checks score 0
+    submission_budget: float = 150.0  # wall seconds for a whole submission; past it, the remaining checks score 0
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
