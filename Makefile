@@ -13,6 +13,7 @@ grade: $(SETUP) sandbox-packages
 check: $(SETUP) sandbox-packages
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 	$(PY) -m pytest -m "not e2e" -q -n auto --dist loadfile
 
 test: $(SETUP) sandbox-packages system-packages

@@ -100,7 +100,7 @@ def questions(function: str) -> dict[str, str]:
     """Each check's question (the English line of its docstring), read from its file without importing it."""
     tree = ast.parse((Path(__file__).parent / "checks" / f"test_{function}.py").read_text())
     return {
-        node.name: ast.get_docstring(node).splitlines()[0]
+        node.name: (ast.get_docstring(node) or node.name).splitlines()[0]
         for node in tree.body
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")
     }

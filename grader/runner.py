@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from grader import points
-from grader.submission import MissingFunction, NoisyCall, Submission
+from grader.submission import Functions, MissingFunction, NoisyCall
 
 CHECKS_DIR = Path(__file__).parent / "checks"
-SUBMISSION_KEY = pytest.StashKey[Submission]()
+SUBMISSION_KEY = pytest.StashKey[Functions]()
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _indent(text: str) -> str:
 class _Collector:
     """pytest plugin: hands the submission to the checks and records each outcome."""
 
-    def __init__(self, submission: Submission, report: Report):
+    def __init__(self, submission: Functions, report: Report):
         self.submission = submission
         self.report = report
         self.questions: dict[str, str] = {}
@@ -184,7 +184,7 @@ def _first_paragraph(message: str) -> str:
     return _EXCEPTION_NAME.sub("", message, count=1)
 
 
-def run_checks(function: str, submission: Submission) -> Report:
+def run_checks(function: str, submission: Functions) -> Report:
     """Run grader/checks/test_<function>.py on `submission`; pytest's own output is swallowed."""
     report = Report(function)
     args = [

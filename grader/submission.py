@@ -16,7 +16,9 @@ import functools
 import io
 import re
 import warnings
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
 
 import torch
 
@@ -44,6 +46,9 @@ def call_quietly(fn, *args, **kwargs):
     try:
         with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
             warnings.simplefilter("always")
+            # the garbage collector may run during the call and warn about some earlier object's unclosed
+            # file: not the call's doing, and ignored by Python's default filters (so never on stock stderr)
+            warnings.simplefilter("ignore", ResourceWarning)
             result = fn(*args, **kwargs)
     finally:
         torch.set_warn_always(warn_always)
@@ -70,6 +75,14 @@ def raise_if_noisy(function: str, noise: str) -> None:
         f"`{function}` 在检查中向 stderr 输出或触发了警告{what}:那里不能有任何输出(nbgrader 会给有 stderr 输出的"
         "单元格 0 分)。由于它是在隐藏输入上运行的,输出内容不予显示:请在你的笔记本中调用该函数查看。"
     )
+
+
+class Functions(Protocol):
+    """What the hidden checks need of a submission, in-kernel (Submission) or sealed (SealedSubmission)."""
+
+    def __getattr__(self, name: str) -> Callable: ...
+
+    def patched(self, function: str, **replacements) -> AbstractContextManager[None]: ...
 
 
 class Submission:

@@ -10,6 +10,8 @@ reports it as that student's problem.
 """
 
 import time
+from collections.abc import Callable
+from typing import NoReturn
 
 from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits
 from grader.sealed.peer import Peer, Refused, _field, returning
@@ -27,7 +29,7 @@ class GraderEnd(Peer):
         self.expected_cells: list[int] = []  # the cells of the run in progress, in order
         self.current_cell: int | None = None
         self.grade_cells: dict[int, str] = {}  # cell index -> the function its award() may ask for
-        self.on_grade = None  # function -> {"points", "message"}; set by the session
+        self.on_grade: Callable[[str], dict] | None = None  # function -> {"points", "message"}; set by the session
         self.checking: str | None = None  # the function whose checks are running
         self.callbacks: dict[int, object] = {}  # handle -> grader function, live during one check
         self.violations: list[tuple[str | None, str]] = []  # (function being checked or None, what)
@@ -41,7 +43,7 @@ class GraderEnd(Peer):
     def out_of_turn(self, what: str) -> None:
         self.violations.append((self.checking, what))
 
-    def _refuse(self, what: str):
+    def _refuse(self, what: str) -> NoReturn:
         self.out_of_turn(what)
         raise Refused(f"the grader refused {what}: it answers only the call in progress")
 
@@ -64,10 +66,12 @@ class GraderEnd(Peer):
             function = _field(message, "function", str)[:100]
             if top != "run" or self.checking is not None:
                 self._refuse(f"a grade request for {function} during {self._doing()}")
-            if self.grade_cells.get(self.current_cell) != function:
+            if self.current_cell is None or self.grade_cells.get(self.current_cell) != function:
                 self._refuse(f"a grade request for {function} outside its grade cell")
             run = self.pending[-1]
             run.deadline = self.budget_end  # the checks' calls have deadlines of their own
+            if self.on_grade is None:
+                self._refuse(f"a grade request for {function}: no grading was set up")
             try:
                 return returning(self.on_grade(function))
             finally:

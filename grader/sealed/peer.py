@@ -144,7 +144,7 @@ class Peer:
             torch.set_rng_state(v.from_raw(message["rng"], self.limits))
         result, extra = run(fn, args, kwargs) if run else (fn(*args, **kwargs), {})
         value = self.encode(result, [], leaves=leaves)
-        effects = []
+        effects: list[list | None] = []
         for obj, mark in zip(received, marks, strict=True):
             if mark is None:  # a generator: its state always goes back
                 effects.append([False, v.state_of(obj)])
@@ -234,6 +234,7 @@ class Peer:
             raise BadFrame(f"unexpected {type(data).__name__} in a value")
         tag, payload = v.tag_of(data)
         if tag == 0:
+            assert isinstance(payload, dict)  # tag_of gives a dict for tag 0
             return {k: self.decode(x, received, grad_inputs) for k, x in payload.items()}
         if tag == v.TUPLE:
             if type(payload) is not list:
@@ -260,7 +261,8 @@ class Peer:
             self.copies.append(obj)
             self.their_ref[id(obj)] = ref
         received.append(obj)
-        if size == 4 and payload[3] is not None and grad_inputs is not None and obj.is_floating_point():
+        is_float = isinstance(obj, torch.Tensor) and obj.is_floating_point()
+        if size == 4 and payload[3] is not None and grad_inputs is not None and is_float:
             return RemoteGrad.apply(obj, self, payload[3], *grad_inputs)
         return obj
 

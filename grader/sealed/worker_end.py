@@ -52,7 +52,7 @@ def _counted_start(*args, **kwargs):
     return _start_thread(*args, **kwargs)
 
 
-_thread.start_new_thread = _thread.start_new = threading._start_new_thread = _counted_start
+_thread.start_new_thread = _thread.start_new = threading._start_new_thread = _counted_start  # type: ignore[attr-defined]
 
 
 class WorkerEnd(Peer):
@@ -155,7 +155,8 @@ def _under_device_rules(run):
 
 def graph_ops(result) -> set[str]:
     """Forbidden ops that built `result`, read from its autograd graph."""
-    found, seen = set(), set()
+    found: set[str] = set()
+    seen: set[int] = set()
     todo = [getattr(result, "grad_fn", None)]
     while todo and len(seen) < MAX_GRAPH_NODES:
         node = todo.pop()
