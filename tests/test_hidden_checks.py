@@ -108,7 +108,7 @@ def test_hidden_checks_write_nothing_to_stdout_or_stderr(capfd, sample_submissio
 
 def test_meta_generator_serves_only_meta_draws_as_a_cuda_generator_serves_only_gpu_draws():
     """Does the device simulation refuse a permutation drawn on the CPU with the data's generator, as CUDA does?"""
-    from grader.checks.devicesim import CudaLikeRandom, MetaGenerator
+    from grader.devicesim import CudaLikeRandom, MetaGenerator
 
     generator = MetaGenerator().manual_seed(0)
     with CudaLikeRandom() as rules:

@@ -9,7 +9,6 @@ import pytest
 import torch
 
 import lesson_ref
-from grader.checks.devicesim import CudaLikeRandom, MetaGenerator
 from grader.checks.support import (
     ALL_DEVICES,
     COMPUTE_DEVICES,
@@ -22,6 +21,7 @@ from grader.checks.support import (
     id_line,
     start_params,
 )
+from grader.devicesim import CudaLikeRandom, MetaGenerator
 
 # (n, bs), chosen so that the usual wrong partitions (chunk(ceil(n / bs)), tensor_split into ceil(n / bs)
 # parts, dropping or padding the last batch, one batch too few) give other batch sizes than split(bs)

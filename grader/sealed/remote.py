@@ -85,7 +85,7 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         tracers = [m for m in _get_current_dispatch_mode_stack() if isinstance(m, OpTracer)]
         end, timeout = self.submission.end, self.submission.call_timeout
-        # the checks' device-rule modes (devicesim.CudaLikeRandom) run again around the call in the worker
+        # the checks' device-rule modes (grader.devicesim.CudaLikeRandom) run again around the call in the worker
         rules = [m for m in _get_current_function_mode_stack() if isinstance(getattr(m, "random_ops", None), list)]
         fields = {"trace": True} if tracers else {}
         if rules:

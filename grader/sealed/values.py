@@ -20,6 +20,7 @@ import re
 
 import torch
 
+from grader.devicesim import MetaGenerator
 from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits
 
 TUPLE, TENSOR, GENERATOR, CALLBACK = 1, 2, 3, 4
@@ -43,14 +44,6 @@ DTYPES = {
         torch.bool,
     )
 }
-
-
-class MetaGenerator(torch.Generator):
-    """The worker's copy of a generator that says it lives on `meta` (grader/checks/devicesim.MetaGenerator)."""
-
-    @property
-    def device(self):
-        return torch.device("meta")
 
 
 def is_generator(obj) -> bool:

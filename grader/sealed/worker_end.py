@@ -9,14 +9,12 @@ import _thread
 import os
 import threading
 
-import torch
-from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import _get_current_dispatch_mode_stack
 
+from grader.devicesim import CudaLikeRandom
 from grader.optrace import OpTracer
 from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits, PeerGone, recv_frame, send_frame
 from grader.sealed.peer import Callback, Peer, Refused, _field, returning
-from grader.sealed.values import MetaGenerator
 from grader.submission import call_quietly
 
 # autograd nodes that only the forbidden built-ins create -> the aten op the checks name
@@ -26,22 +24,6 @@ FORBIDDEN_NODES = {
     "NllLoss2DBackward0": "nll_loss2d_forward",
 }
 MAX_GRAPH_NODES = 10_000
-# torch functions and Tensor methods that take `generator=` (as grader/checks/devicesim.py, hidden from workers)
-RANDOM_FUNCTIONS = {"randperm", "rand", "randn", "randint", "normal", "bernoulli", "multinomial", "poisson"}
-RANDOM_METHODS = {
-    "uniform_",
-    "normal_",
-    "random_",
-    "bernoulli_",
-    "bernoulli",
-    "exponential_",
-    "geometric_",
-    "cauchy_",
-    "log_normal_",
-    "multinomial",
-}
-
-
 _threads_started = [0]
 _start_thread = _thread.start_new_thread
 
@@ -113,42 +95,12 @@ def _traced(fn, args, kwargs):
     return result, {"noise": noise, "ops": sorted(tracer.ops | graph_ops(result)), "threads": threads}
 
 
-class DeviceRules(TorchFunctionMode):
-    """CUDA's generator rule on meta, in the worker (mirrors the checks' devicesim.CudaLikeRandom).
-
-    Records (op, device asked for, generator's device or None) of each random op; a generator that reports
-    the meta device serves only ops on meta, as a CUDA generator serves only ops on the GPU.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.random_ops: list[list] = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = dict(kwargs or {})
-        name = getattr(func, "__name__", "")
-        if name not in RANDOM_FUNCTIONS | RANDOM_METHODS:
-            return func(*args, **kwargs)
-        first = args[0] if args else None
-        if isinstance(first, torch.Tensor) and (name in RANDOM_METHODS or "device" not in kwargs):
-            device = first.device
-        else:
-            device = torch.device(kwargs.get("device") or "cpu")
-        generator = kwargs.get("generator")
-        self.random_ops.append([name, device.type, generator.device.type if generator is not None else None])
-        if isinstance(generator, MetaGenerator):
-            if device.type != "meta":
-                raise RuntimeError(f"Expected a 'meta' device type for generator but found '{device.type}'")
-            kwargs.pop("generator")
-        return func(*args, **kwargs)
-
-
 def _under_device_rules(run):
     def ruled(fn, args, kwargs):
-        rules = DeviceRules()
+        rules = CudaLikeRandom()  # the checks' own mode, applied here to the student's code
         with rules:
             result, extra = run(fn, args, kwargs)
-        return result, {**extra, "random_ops": rules.random_ops}
+        return result, {**extra, "random_ops": [list(op) for op in rules.random_ops]}
 
     return ruled
 

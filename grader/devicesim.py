@@ -5,6 +5,9 @@ On a GPU, a CUDA generator only serves random ops asked for on the GPU: `torch.r
 `generator=None` nothing of that shows. `MetaGenerator` is a generator that says it lives on `meta`, and
 `CudaLikeRandom` (a TorchFunctionMode) records the device every random op was asked for and raises as
 CUDA does when a MetaGenerator serves an op on another device.
+
+Not part of the hidden checks (nothing secret here): the checks use it in-kernel and around each sealed
+call, and the sandboxed worker applies the same mode to the student's code.
 """
 
 import torch
