@@ -94,18 +94,25 @@ def db_url(root: Path = ROOT) -> str:
 
 def scores(root: Path = ROOT) -> dict[str, dict[str, float]]:
     """Per student, the score of each contract function, read from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     table = {}
     with Gradebook(db_url(root)) as gb:
-        for student in sorted(s.id for s in gb.students):
-            try:
-                submission = gb.find_submission(ASSIGNMENT, student)
-            except MissingEntry:
-                continue
+        for student, submission in _submissions(gb):
             grades = {g.name: g.score for nb in submission.notebooks for g in nb.grades}
             table[student] = {fn: grades.get(f"test_{fn}", 0.0) for fn in FUNCTIONS}
     return table
+
+
+def _submissions(gb):
+    """(student, their submission of the assignment) for every student who has one, sorted by student."""
+    from nbgrader.api import MissingEntry
+
+    for student in sorted(s.id for s in gb.students):
+        try:
+            yield student, gb.find_submission(ASSIGNMENT, student)
+        except MissingEntry:
+            continue
 
 
 def gradebook_state(root: Path = ROOT) -> dict:
@@ -113,18 +120,14 @@ def gradebook_state(root: Path = ROOT) -> dict:
 
     -> {student: {"submission": ..., "notebooks": {name: ...}, "grades": {cell: ...}, "comments": {cell: ...}}}
     """
-    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.api import Gradebook
 
     def plain(entry: dict, *drop: str) -> dict:
         return {k: v for k, v in entry.items() if k not in ("id", *drop)}
 
     state = {}
     with Gradebook(db_url(root)) as gb:
-        for student in sorted(s.id for s in gb.students):
-            try:
-                submission = gb.find_submission(ASSIGNMENT, student)
-            except MissingEntry:
-                continue
+        for student, submission in _submissions(gb):
             state[student] = {
                 "submission": {
                     **plain(submission.to_dict()),

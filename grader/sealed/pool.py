@@ -123,16 +123,19 @@ UNCONFINED = "graded WITHOUT the sandbox (--unconfined): the student's code ran 
 
 def _note_unconfined(url: str, result: SubmissionResult) -> None:
     """The gradebook keeps it too: a note in each function's comment that no sandbox was used."""
-    notebook = NOTEBOOK.removesuffix(".ipynb")
     with Gradebook(url) as gb:
         for fn in result.functions:
-            try:
-                comment = gb.find_comment(fn, notebook, ASSIGNMENT, result.student)
-            except MissingEntry:
-                continue
-            note = f"{UNCONFINED} / 评分时未使用沙箱"
-            comment.auto_comment = f"{comment.auto_comment}\n{note}" if comment.auto_comment else note
+            _add_comment(gb, fn, result.student, f"{UNCONFINED} / 评分时未使用沙箱")
         gb.db.commit()
+
+
+def _add_comment(gb: Gradebook, fn: str, student: str, note: str) -> None:
+    """Append `note` to the auto comment of `fn`'s solution cell (none there: nothing to do)."""
+    try:
+        comment = gb.find_comment(fn, NOTEBOOK.removesuffix(".ipynb"), ASSIGNMENT, student)
+    except MissingEntry:
+        return
+    comment.auto_comment = f"{comment.auto_comment}\n{note}" if comment.auto_comment else note
 
 
 class SealedAutograde:
@@ -312,12 +315,7 @@ def _mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
     notebook = NOTEBOOK.removesuffix(".ipynb")
     for fn, reason in review_reasons(result).items():
         gb.find_grade(f"test_{fn}", notebook, ASSIGNMENT, result.student).needs_manual_grade = True
-        try:
-            comment = gb.find_comment(fn, notebook, ASSIGNMENT, result.student)
-        except MissingEntry:
-            continue
-        note = f"Left for manual grading / 需要人工评分: {reason}"
-        comment.auto_comment = f"{comment.auto_comment}\n{note}" if comment.auto_comment else note
+        _add_comment(gb, fn, result.student, f"Left for manual grading / 需要人工评分: {reason}")
     gb.db.commit()
 
 
