@@ -245,3 +245,10 @@ def test_the_boundary_never_shows_the_reference_or_the_checks():
     for hidden in sandbox.hidden_paths():
         inside = any(hidden.is_relative_to(p) for p in map(type(hidden), shown))
         assert not inside or ("--tmpfs", str(hidden)) in itertools.pairwise(cmd), hidden
+
+
+def test_a_course_under_tmp_stays_visible_inside_the_boundary():
+    """Is the sandbox's own /tmp mounted before the shown folders, so a course cloned under /tmp still shows?"""
+    cmd = sandbox.bwrap_command(["true"], 99, {sandbox.Path("/tmp/course/.venv"): "/mnt/0"})
+    tmpfs = next(i for i, arg in enumerate(cmd) if cmd[i : i + 2] == ["--tmpfs", "/tmp"])
+    assert tmpfs < cmd.index("/tmp/course/.venv")

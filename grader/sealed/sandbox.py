@@ -167,6 +167,7 @@ def bwrap_command(argv: list[str], seccomp_fd: int, shown: dict[Path, str]) -> l
             cmd += ["--symlink", os.readlink(target), str(target)]
         elif target.is_dir():
             cmd += ["--ro-bind", str(target), str(target)]
+    cmd += ["--tmpfs", "/tmp"]  # first: a folder shown from under /tmp (a clone there) is bound over it
     for path, staged in shown.items():
         cmd += ["--ro-bind", staged, str(path)]
     for path in hidden_paths():
@@ -176,7 +177,7 @@ def bwrap_command(argv: list[str], seccomp_fd: int, shown: dict[Path, str]) -> l
         cmd += ["--dev-bind", str(device), str(device)]
     if gpu_devices():
         cmd += ["--ro-bind", "/sys", "/sys"]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--remount-ro", "/", "--chdir", "/tmp"]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     env = {
         "HOME": "/tmp",
         "TMPDIR": "/tmp",
@@ -232,7 +233,15 @@ def die_with_parent() -> None:
 def confine_worker(limits: Limits, worker_filter: bytes) -> None:
     """In the worker (pid 1 of its namespaces): private /tmp and /proc, limits, no capabilities, seccomp."""
     self_dir = os.readlink("/proc/self")  # our pid as the boundary's /proc names it
+    # folders the boundary shows from under /tmp (a course cloned there): kept, read-only, over the new /tmp
+    under_tmp = [p for p in shown_folders() if p.is_relative_to("/tmp") and p.is_dir()]
+    kept_fds = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in under_tmp}
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.scratch_bytes},mode=0700")
+    for path, fd in kept_fds.items():
+        os.makedirs(path)
+        _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC)
+        _remount_read_only(str(path))
+        os.close(fd)
     kept = {"self": f"/proc/{self_dir}"}  # the new /proc shows only these
     if os.path.isdir("/proc/driver/nvidia") and gpu_devices():
         kept["driver"] = "/proc/driver"  # CUDA's driver reads its parameters there
