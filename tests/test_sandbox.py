@@ -19,13 +19,14 @@ from grader.sealed import sandbox
 from grader.sealed.sandbox import SandboxUnavailable
 from grader.sealed.spawn import seccomp_programs
 
+# a course cloned under /tmp shows inside each worker's private /tmp (its read-only folders, on that tmpfs)
+UNDER_TMP = [ROOT.relative_to("/tmp").parts[0]] if ROOT.is_relative_to("/tmp") else []
 LIBC = "import ctypes; libc = ctypes.CDLL(None, use_errno=True)\n"
 DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportError, ... : anything but success)
     "read_the_reference": f"open({str(ROOT / 'lesson_ref' / 'losses.py')!r}).read()",
     "read_the_hidden_checks": f"open({str(ROOT / 'grader' / 'checks' / 'test_mse.py')!r}).read()",
     "read_the_source_notebook": f"open({str(ROOT / 'source' / 'lesson2_sgd' / 'lesson2_sgd.ipynb')!r}).read()",
     "read_the_nbgrader_config": f"open({str(ROOT / 'nbgrader_config.py')!r}).read()",
-    "write_the_gradebook": f"open({str(ROOT / 'gradebook.db')!r}, 'ab').write(b'x')",
     "write_into_the_python_installation": f"open({sys.prefix + '/pwned.txt'!r}, 'w').write('x')",
     "import_the_reference": "import lesson_ref.losses",
     "import_the_hidden_checks": "import grader.checks.test_mse",
@@ -77,10 +78,10 @@ FACTS = {  # probe -> code whose value must be the expected one
     "sees_no_other_process": ("import os; sorted(os.listdir('/proc'))", ["self"]),
     "is_alone_in_its_pid_namespace": ("import os; os.getpid()", 1),
     "has_a_session_so_a_cpu_share_of_its_own": ("import os; os.getsid(0)", 1),
+    "has_an_empty_private_tmp": ("import os; sorted(os.listdir('/tmp'))", UNDER_TMP),
     "sees_no_course_folder": (f"import os; sorted(os.listdir({str(ROOT)!r}))", sorted(["grader", ".venv"])),
     "sees_the_hidden_checks_folder_empty": (f"import os; os.listdir({str(ROOT / 'grader' / 'checks')!r})", []),
     "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),
-    "has_an_empty_private_tmp": ("import os; sorted(os.listdir('/tmp'))", []),
     "can_write_nowhere_but_its_tmp": (
         "import os\nplaces = ['/', '/dev', '/work', "
         + repr(str(ROOT))
@@ -155,6 +156,7 @@ def probed():
     sandbox.check_available()
     codes = {**DENIED, **{name: code for name, (code, _) in FACTS.items()}}
     codes["private_tmp_of_another_worker"] = "import os; sorted(os.listdir('/tmp'))"
+    codes["write_the_gradebook"] = f"open({str(ROOT / 'gradebook.db')!r}, 'ab').write(b'x')"
     codes["leave_a_file_for_the_next_worker"] = (
         "open('/tmp/left-behind', 'w').write('x'); open('/dev/shm/left-behind', 'w').write('x'); 'written'"
     )
@@ -174,10 +176,18 @@ def test_worker_sees_only_its_own_world(probed, probe):
     assert probed[probe] == {"value": FACTS[probe][1]}, probed[probe]
 
 
+def test_writing_the_gradebook_changes_nothing_outside(probed):
+    """Does a worker's write to the gradebook's path fail, or (course under /tmp) land only in its own tmpfs?"""
+    gradebook = ROOT / "gradebook.db"
+    if not UNDER_TMP:
+        assert "error" in probed["write_the_gradebook"], probed["write_the_gradebook"]
+    assert not (gradebook.exists() and gradebook.stat().st_size == 1), "the worker created the course's gradebook"
+
+
 def test_workers_do_not_share_their_tmp(probed):
     """Does a file one worker leaves in /tmp or /dev/shm stay invisible to the next worker?"""
     assert probed["leave_a_file_for_the_next_worker"] == {"value": "written"}
-    assert probed["private_tmp_of_another_worker"] == {"value": []}
+    assert probed["private_tmp_of_another_worker"] == {"value": UNDER_TMP}
     assert probed["private_shm_of_another_worker"] == {"value": []}
 
 
