@@ -19,14 +19,32 @@ from grader.sealed import sandbox
 from grader.sealed.sandbox import SandboxUnavailable
 from grader.sealed.spawn import seccomp_programs
 
-# a course cloned under /tmp shows inside each worker's private /tmp (its read-only folders, on that tmpfs)
-UNDER_TMP = [ROOT.relative_to("/tmp").parts[0]] if ROOT.is_relative_to("/tmp") else []
+# a course cloned under /tmp shows inside each worker's private /tmp: the top folder of each shown folder
+# there (read-only, holding only the shown folders) is listed in /tmp; everything from it down is read-only
+SHOWN_UNDER_TMP = [path for path in sandbox.shown_folders() if path.is_relative_to("/tmp")]
+UNDER_TMP = sorted({path.relative_to("/tmp").parts[0] for path in SHOWN_UNDER_TMP})
+SHADOWING = sorted(  # the shown folders under /tmp and every folder between them and /tmp: none writable
+    {
+        str(p)
+        for path in SHOWN_UNDER_TMP
+        for p in (path, *path.parents)
+        if p.is_relative_to("/tmp") and p != sandbox.Path("/tmp")
+    }
+)
+NOT_ITS_TMP = ["/", "/dev", "/work", str(ROOT), str(ROOT / "grader"), "/usr", "/etc", sys.prefix, *SHADOWING]
+WRITABLE_OF = (  # code: the places in `places` a worker can create a file in
+    "import os\nwritable = []\nfor p in places:\n    try:\n        open(os.path.join(p, 'w.txt'), 'w').close()\n"
+    "        writable.append(p)\n    except OSError:\n        pass\nwritable"
+)
 LIBC = "import ctypes; libc = ctypes.CDLL(None, use_errno=True)\n"
 DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportError, ... : anything but success)
     "read_the_reference": f"open({str(ROOT / 'lesson_ref' / 'losses.py')!r}).read()",
     "read_the_hidden_checks": f"open({str(ROOT / 'grader' / 'checks' / 'test_mse.py')!r}).read()",
     "read_the_source_notebook": f"open({str(ROOT / 'source' / 'lesson2_sgd' / 'lesson2_sgd.ipynb')!r}).read()",
     "read_the_nbgrader_config": f"open({str(ROOT / 'nbgrader_config.py')!r}).read()",
+    "write_the_gradebook": f"open({str(ROOT / 'gradebook.db')!r}, 'ab').write(b'x')",
+    "plant_a_module_in_the_course_folder": f"open({str(ROOT / 'sitecustomize.py')!r}, 'w').write('x')",
+    "make_a_folder_in_the_course_folder": f"import os; os.mkdir({str(ROOT / 'planted')!r})",
     "write_into_the_python_installation": f"open({sys.prefix + '/pwned.txt'!r}, 'w').write('x')",
     "import_the_reference": "import lesson_ref.losses",
     "import_the_hidden_checks": "import grader.checks.test_mse",
@@ -83,14 +101,10 @@ FACTS = {  # probe -> code whose value must be the expected one
     "sees_the_hidden_checks_folder_empty": (f"import os; os.listdir({str(ROOT / 'grader' / 'checks')!r})", []),
     "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),
     "can_write_nowhere_but_its_tmp": (
-        "import os\nplaces = ['/', '/dev', '/work', "
-        + repr(str(ROOT))
-        + ", '/usr', '/etc', "
-        + repr(sys.prefix)
-        + "]\nwritable = []\nfor p in places:\n    try:\n        open(os.path.join(p, 'w.txt'), 'w').close()\n"
-        "        writable.append(p)\n    except OSError:\n        pass\nwritable",
+        f"places = {NOT_ITS_TMP!r}\n" + WRITABLE_OF,
         [],
     ),
+    "can_plant_nothing_on_its_sys_path": ("import os, sys\nplaces = [p or '.' for p in sys.path]\n" + WRITABLE_OF, []),
     "works_in_its_tmp": ("import os; open('notes.txt', 'w').write('ok'); os.getcwd()", "/tmp"),
 }
 
@@ -104,6 +118,7 @@ def _probe_script(probes: dict[str, str]) -> str:
         limits = sandbox.Limits(memory_bytes=2**30)
         worker_filter = os.read(int(sys.argv[1]), 1 << 20)
         probes = json.loads(sys.argv[2])
+        exec(sys.argv[3] if len(sys.argv) > 3 else "")  # the test's own set-up, in the zygote, before any worker
 
         def serve_probe(code):
             def serve(channel):
@@ -134,15 +149,18 @@ def _probe_script(probes: dict[str, str]) -> str:
     """)
 
 
-def run_probes(probes: dict[str, str]) -> dict[str, dict]:
-    """Run each probe in its own confined worker; -> probe -> {"value": ...} or {"error": ...}."""
+def run_probes(probes: dict[str, str], setup: str = "") -> dict[str, dict]:
+    """Run each probe in its own confined worker; -> probe -> {"value": ...} or {"error": ...}.
+
+    setup: code the zygote runs first, inside the boundary (to show a worker something more).
+    """
     zygote_filter, worker_filter = seccomp_programs()
     seccomp_fd, filter_fd = os.memfd_create("zygote"), os.memfd_create("worker")
     os.write(seccomp_fd, zygote_filter)
     os.write(filter_fd, worker_filter)
     for fd in (seccomp_fd, filter_fd):
         os.lseek(fd, 0, os.SEEK_SET)
-    argv = [sys.executable, "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes)]
+    argv = [sys.executable, "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes), setup]
     proc = sandbox.start_boundary(argv, seccomp_fd, [filter_fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     os.close(seccomp_fd)
     os.close(filter_fd)
@@ -156,7 +174,6 @@ def probed():
     sandbox.check_available()
     codes = {**DENIED, **{name: code for name, (code, _) in FACTS.items()}}
     codes["private_tmp_of_another_worker"] = "import os; sorted(os.listdir('/tmp'))"
-    codes["write_the_gradebook"] = f"open({str(ROOT / 'gradebook.db')!r}, 'ab').write(b'x')"
     codes["leave_a_file_for_the_next_worker"] = (
         "open('/tmp/left-behind', 'w').write('x'); open('/dev/shm/left-behind', 'w').write('x'); 'written'"
     )
@@ -176,14 +193,6 @@ def test_worker_sees_only_its_own_world(probed, probe):
     assert probed[probe] == {"value": FACTS[probe][1]}, probed[probe]
 
 
-def test_writing_the_gradebook_changes_nothing_outside(probed):
-    """Does a worker's write to the gradebook's path fail, or (course under /tmp) land only in its own tmpfs?"""
-    gradebook = ROOT / "gradebook.db"
-    if not UNDER_TMP:
-        assert "error" in probed["write_the_gradebook"], probed["write_the_gradebook"]
-    assert not (gradebook.exists() and gradebook.stat().st_size == 1), "the worker created the course's gradebook"
-
-
 def test_workers_do_not_share_their_tmp(probed):
     """Does a file one worker leaves in /tmp or /dev/shm stay invisible to the next worker?"""
     assert probed["leave_a_file_for_the_next_worker"] == {"value": "written"}
@@ -199,7 +208,32 @@ def test_worker_can_train_plot_and_use_threads():
         "plt.plot([1, 2]); plt.savefig('plot.png')\nt = threading.Thread(target=print); t.start(); t.join()\n"
         "import os\n(a.grad.shape[0], sorted(os.listdir('.')))"
     )
-    assert run_probes({"train": code})["train"] == {"value": [2, ["plot.png"]]}
+    assert run_probes({"train": code})["train"] == {"value": [2, sorted(["plot.png", *UNDER_TMP])]}
+
+
+def test_a_folder_shown_from_under_tmp_is_read_only_down_from_its_top_folder():
+    """Wherever the course lies: is a folder shown from under /tmp bound read-only into a worker's private /tmp,
+    with the folders between /tmp and it read-only and empty but for it, and the rest of /tmp still its own?"""
+    top = "/tmp/shown-from-tmp"  # made in the boundary's own /tmp, then shown to workers as a course under /tmp
+    setup = (
+        f"os.makedirs({top + '/course/.venv'!r}); open({top + '/course/.venv/f.txt'!r}, 'w').write('ok')\n"
+        "real_shown = sandbox.shown_folders\n"
+        f"sandbox.shown_folders = lambda: sorted([*real_shown(), sandbox.Path({top + '/course/.venv'!r})])"
+    )
+    places = [top, top + "/course", top + "/course/.venv"]
+    probes = {
+        "writable": f"places = {places!r}\n" + WRITABLE_OF,
+        "plant": f"import os; os.mkdir({top + '/course/planted'!r})",
+        "view": f"import os; [sorted(os.listdir(p)) for p in ['/tmp', *{places!r}]]",
+        "read": f"open({top + '/course/.venv/f.txt'!r}).read()",
+        "scratch": "import os; open('/tmp/notes.txt', 'w').write('ok'); os.mkdir('/tmp/d'); sorted(os.listdir('/tmp'))",
+    }
+    got = run_probes(probes, setup)
+    assert got["writable"] == {"value": []}, got["writable"]
+    assert "error" in got["plant"], got["plant"]
+    assert got["view"] == {"value": [sorted([*UNDER_TMP, "shown-from-tmp"]), ["course"], [".venv"], ["f.txt"]]}
+    assert got["read"] == {"value": "ok"}
+    assert got["scratch"] == {"value": sorted([*UNDER_TMP, "d", "notes.txt", "shown-from-tmp"])}
 
 
 def test_a_worker_that_cannot_be_confined_runs_nothing_and_says_why():

@@ -234,14 +234,10 @@ def confine_worker(limits: Limits, worker_filter: bytes) -> None:
     """In the worker (pid 1 of its namespaces): private /tmp and /proc, limits, no capabilities, seccomp."""
     self_dir = os.readlink("/proc/self")  # our pid as the boundary's /proc names it
     # folders the boundary shows from under /tmp (a course cloned there): kept, read-only, over the new /tmp
-    under_tmp = [p for p in shown_folders() if p.is_relative_to("/tmp") and p.is_dir()]
+    under_tmp = [p for p in shown_folders() if p.is_relative_to("/tmp") and p != Path("/tmp") and p.is_dir()]
     kept_fds = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in under_tmp}
     _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={limits.scratch_bytes},mode=0700")
-    for path, fd in kept_fds.items():
-        os.makedirs(path)
-        _mount(f"/proc/self/fd/{fd}", str(path), None, MS_BIND | MS_REC)
-        _remount_read_only(str(path))
-        os.close(fd)
+    _keep_shown_folders(kept_fds)
     kept = {"self": f"/proc/{self_dir}"}  # the new /proc shows only these
     if os.path.isdir("/proc/driver/nvidia") and gpu_devices():
         kept["driver"] = "/proc/driver"  # CUDA's driver reads its parameters there
@@ -262,6 +258,35 @@ def confine_worker(limits: Limits, worker_filter: bytes) -> None:
     limit_resources(limits)
     _drop_privileges()
     _load_seccomp(worker_filter)
+
+
+def _keep_shown_folders(kept_fds: dict[Path, int]) -> None:
+    """Bind each shown folder under /tmp (an O_PATH fd here) read-only at its own path in the private /tmp.
+
+    The folders between /tmp and a shown one (the course folder, a parent of the venv) stand for the
+    course's own: the course folder is on sys.path (package_root), so a module, sitecustomize.py or .pth
+    file planted there would run as the grader's worker code. So they are never made on the writable
+    scratch tmpfs: each top folder under /tmp gets a small tmpfs of its own that holds only those parents
+    and turns read-only once the binds are in place; a worker writes only what shadows nothing. A shown
+    folder inside another comes with it (MS_REC), as do the boundary's empty tmpfs over hidden paths.
+    """
+    tops: dict[Path, list[Path]] = {}
+    for path in sorted(kept_fds):
+        if not any(path.is_relative_to(other) for paths in tops.values() for other in paths):
+            tops.setdefault(Path("/tmp", path.relative_to("/tmp").parts[0]), []).append(path)
+    for top, paths in tops.items():
+        os.mkdir(top, 0o755)
+        if paths != [top]:  # parents to make: on a layer of their own, read-only below
+            _mount("tmpfs", str(top), "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=64k,nr_inodes=256,mode=0755")
+            for path in paths:
+                os.makedirs(path, 0o755)
+        for path in paths:
+            _mount(f"/proc/self/fd/{kept_fds[path]}", str(path), None, MS_BIND | MS_REC)
+            _remount_read_only(str(path))
+        if paths != [top]:
+            _remount_read_only(str(top))
+    for fd in kept_fds.values():
+        os.close(fd)
 
 
 def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
