@@ -15,7 +15,7 @@ c.Execute.shutdown_kernel = "immediate"
 # process; nbgrader would score the cell where that happens 0. Drop stderr chunks that are only a warning.
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^[^\n]*:\d+: \w*Warning: "
-# `nbgrader export` writes its CSV here (beside the grade report), not as grades.csv in the course root.
+# `nbgrader export` writes its CSV here (beside the class summary), not as grades.csv in the course root.
 c.ExportPlugin.to = "autograded/nbgrader_export.csv"  # what `nbgrader export --to FILE` overrides
 # generate_assignment marks the release notebook as generated (metadata "generated"), as `python -m grader
 # release` does: nbgrader's own steps, then grader.generated.MarkGenerated.

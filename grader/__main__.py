@@ -47,7 +47,7 @@ def print_scores(table: dict[str, dict[str, float]], notes: dict[str, str] | Non
 def sealed_grade(root: Path, jobs: int | None, scheduler: str | None, unconfined: bool = False) -> bool:
     """Grade every submission sealed; print the table, each problem and each suspected tampering."""
     from grader.sealed import cluster
-    from grader.sealed.pool import grade_course
+    from grader.sealed.batch import grade_course
 
     results = grade_course(root, jobs, scheduler=scheduler, unconfined=unconfined)
     notes = {}
@@ -65,7 +65,7 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None, unconfined
     seconds = sum(r.seconds for r in results)
     console.print(
         f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
-        f"grades.csv and report.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
+        f"grades.csv and class_summary.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
         "per submission)"
     )
     from grader.progress import where_the_time_went
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         "--unconfined",
         action="store_true",
         help="grade WITHOUT the sandbox (only for code you trust; where this machine cannot confine); "
-        "recorded in the output, autograded/sealed_report.json and each grade's comment in the gradebook",
+        "recorded in the output, autograded/sealed_results.json and each grade's comment in the gradebook",
     )
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -113,7 +113,7 @@ def main(argv=None) -> int:
         from grader.sealed import cluster
 
         cluster.starting(root, args.scheduler, args.unconfined)  # the sandbox boots while the grader imports
-    from grader.sealed.pool import NotReleased
+    from grader.sealed.batch import NotReleased
     from grader.sealed.sandbox import SandboxUnavailable
 
     try:

@@ -7,5 +7,5 @@ from grader.verdict import HiddenChecksFailed, describe, show_verdict  # noqa: F
 
 def award(function: str, namespace: dict) -> float:
     """The function's points (grader/points.py) as the cell's value; what cost points is printed."""
-    report = run_checks(function, Submission(namespace))
-    return show_verdict(report.score, describe(function, report.score, report.summary()))
+    checks = run_checks(function, Submission(namespace))
+    return show_verdict(checks.score, describe(function, checks.score, checks.summary()))

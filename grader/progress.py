@@ -53,5 +53,5 @@ def where_the_time_went(results, timeline: dict[str, float], end: float | None =
     if parts:
         out.append("per submission: " + ", ".join(f"{p} {s / len(results):.3f} s" for p, s in parts.items()))
     if "last" in t:
-        out.append(f"report and summary {end - t['last']:.1f} s")
+        out.append(f"results files and class summary {end - t['last']:.1f} s")
     return "time: " + "; ".join(out) if out else ""

@@ -30,7 +30,7 @@ class CheckResult:
 
 
 @dataclass
-class Report:
+class FunctionChecks:
     """The outcome of every hidden check of one function."""
 
     function: str
@@ -102,9 +102,9 @@ def _indent(text: str) -> str:
 class _Collector:
     """pytest plugin: hands the submission to the checks and records each outcome."""
 
-    def __init__(self, submission: Functions, report: Report):
+    def __init__(self, submission: Functions, checks: "FunctionChecks"):
         self.submission = submission
-        self.report = report
+        self.checks = checks
         self.questions: dict[str, str] = {}
         self.devices: dict[str, str] = {}
         self.withheld: dict[str, str] = {}  # nodeid -> the exception the student's code raised (text withheld)
@@ -142,7 +142,7 @@ class _Collector:
             message = _first_paragraph(crash.message if crash else str(report.longrepr))
         elif report.skipped:
             message = report.longrepr[2]  # (file, line, reason)
-        self.report.results.append(
+        self.checks.results.append(
             CheckResult(
                 name,
                 self.questions.get(report.nodeid, name),
@@ -184,9 +184,9 @@ def _first_paragraph(message: str) -> str:
     return _EXCEPTION_NAME.sub("", message, count=1)
 
 
-def run_checks(function: str, submission: Functions) -> Report:
+def run_checks(function: str, submission: Functions) -> FunctionChecks:
     """Run grader/checks/test_<function>.py on `submission`; pytest's own output is swallowed."""
-    report = Report(function)
+    checks = FunctionChecks(function)
     args = [
         str(CHECKS_DIR / f"test_{function}.py"),
         "-q",
@@ -216,7 +216,7 @@ def run_checks(function: str, submission: Functions) -> Report:
         str(CHECKS_DIR),
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = pytest.main(args, plugins=[_Collector(submission, report)])
+        code = pytest.main(args, plugins=[_Collector(submission, checks)])
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         raise RuntimeError(f"the hidden checks for {function} could not run (pytest exit code {code})")
-    return report
+    return checks

@@ -23,7 +23,7 @@ E2E = {
     "test_packaging",  # builds the wheel, installs it, grades from it
     "test_postgres",  # a PostgreSQL server on loopback
     "test_release",  # nbgrader generate_assignment
-    "test_report::test_report_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
+    "test_class_summary::test_class_summary_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
     "test_sealed",  # sealed grading of a whole course through the CLI
     "test_unconfined",  # grade refusing, and grading with --unconfined, through the CLI
 }

@@ -58,17 +58,17 @@ def test_no_false_reject_and_no_miss(verdicts, capsys):
     for fn in FUNCTIONS:
         counts = dict.fromkeys(header[:5], 0)
         fail_scores = []
-        for (function, name), report in verdicts.items():
+        for (function, name), checks in verdicts.items():
             if function != fn:
                 continue
             expected = "pass" if name.startswith("pass_") else "fail"
-            counts[f"{expected} {'accepted' if report.passed else 'rejected'}"] += 1
-            if expected == "pass" and not report.passed:
-                false_rejects.append(f"{fn}/{name}:\n{report.summary()}")
+            counts[f"{expected} {'accepted' if checks.passed else 'rejected'}"] += 1
+            if expected == "pass" and not checks.passed:
+                false_rejects.append(f"{fn}/{name}:\n{checks.summary()}")
             if expected == "fail":
-                fail_scores.append(report.score)
-                counts["fail partial"] += 0 < report.score < POINTS[fn]
-                if report.passed:
+                fail_scores.append(checks.score)
+                counts["fail partial"] += 0 < checks.score < POINTS[fn]
+                if checks.passed:
                     misses.append(f"{fn}/{name}")
         mean = f"{sum(fail_scores) / len(fail_scores):.2f}/{POINTS[fn]:g}"
         rows.append(f"{fn:<15}" + "".join(f"{v:>16}" for v in [*counts.values(), mean]))
@@ -84,10 +84,10 @@ WRONG = [(fn, p) for fn, p in ENTRIES if p.stem.startswith("fail_")]
 @pytest.mark.parametrize("fn, path", WRONG, ids=lambda v: v.stem if isinstance(v, Path) else v)
 def test_wrong_solution_loses_exactly_the_points_of_the_checks_it_names(verdicts, fn, path):
     """Does each wrong solution lose the points of exactly the checks its file names (the traced cause)?"""
-    report = verdicts[(fn, path.stem)]
+    checks = verdicts[(fn, path.stem)]
     assert caught_by(path), f"{path.name} names no CAUGHT_BY"
-    assert report.lost == [item for item in points.TABLE[fn] if item in caught_by(path)], report.summary()
-    assert report.score == points.score(fn, list(caught_by(path)))
+    assert checks.lost == [item for item in points.TABLE[fn] if item in caught_by(path)], checks.summary()
+    assert checks.score == points.score(fn, list(caught_by(path)))
 
 
 @pytest.mark.parametrize(
@@ -100,10 +100,10 @@ def test_cpu_only_solution_loses_exactly_the_device_points(verdicts, fn, path):
     assert verdicts[(fn, path.stem)].score == POINTS[fn] - points.TABLE[fn][points.ANY_DEVICE]
 
 
-def twins(report, device):
+def twins(checks, device):
     """(check, case without its device) -> (outcome on the cpu, outcome on `device`), where both ran."""
     by_case = {}
-    for r in report.results:
+    for r in checks.results:
         key = (r.check, "-".join("*" if part == r.device else part for part in r.case.split("-")))
         by_case.setdefault(key, {})[r.device] = r.outcome
     return {
@@ -130,9 +130,9 @@ def test_every_check_agrees_across_devices(verdicts, device):
     meta judges structure only (shapes, dtypes, devices) and skips, saying so, where code reads values.
     """
     compared, disagreements = 0, []
-    for (fn, name), report in verdicts.items():
+    for (fn, name), checks in verdicts.items():
         device_bug = points.ANY_DEVICE in caught_by(CATALOGUE / fn / f"{name}.py")
-        for key, (cpu, other) in twins(report, device).items():
+        for key, (cpu, other) in twins(checks, device).items():
             compared += 1
             if cpu != other and not (device_bug and cpu == "passed"):
                 disagreements.append(f"{fn}/{name} {key}: cpu {cpu}, {device} {other}")

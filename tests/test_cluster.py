@@ -17,7 +17,7 @@ from distributed import Client
 from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, course, samples
-from grader.sealed.pool import grade_course
+from grader.sealed.batch import grade_course
 
 SLOW = "pass_reference_slow"  # a perfect notebook with a 4-second cell: the one whose worker gets killed
 DASK = Path(sys.executable).parent / "dask"

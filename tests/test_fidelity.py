@@ -3,7 +3,7 @@
 Every honest sample (samples/pass_*, a blank and a partly wrong one) and honest notebooks that use what
 Jupyter offers (magics, shell lines, display, plots, %time, help `?`, top-level prints and warnings, extra
 cells and markdown, cells run out of order, an empty trailing cell) are graded in two copies of one course:
-with stock `nbgrader autograde` (grader.course.autograde) and sealed (grader.sealed.pool.grade_course).
+with stock `nbgrader autograde` (grader.course.autograde) and sealed (grader.sealed.batch.grade_course).
 Each submission has a timestamp.txt and a submission_secret.txt; one is a day late against the due date,
 with nbgrader's late-submission plugin set to give it zero.
 """
@@ -18,7 +18,8 @@ from nbgrader.api import Gradebook
 
 from grader import ASSIGNMENT, course, samples
 from grader.course import NOTEBOOK
-from grader.sealed.pool import SHOWN_MIMES, grade_course
+from grader.sealed.batch import grade_course
+from grader.sealed.recording import SHOWN_MIMES
 
 DUE = "2026-11-20 12:00:00 UTC"
 ON_TIME, LATE = "2026-11-20 11:00:00.000000 UTC", "2026-11-21 12:00:00.000000 UTC"

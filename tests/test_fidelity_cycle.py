@@ -22,7 +22,7 @@ from traitlets.config import Config
 
 from grader import ASSIGNMENT, POINTS, course, samples
 from grader.course import NOTEBOOK, ROOT
-from grader.sealed.pool import grade_course
+from grader.sealed.batch import grade_course
 
 COURSE = "lesson2_sgd_course"
 STUDENTS = {"alice": "pass_reference", "bob": "fail_minibatch_sgd_no_shuffle", "carol": "pass_alternative_idioms"}

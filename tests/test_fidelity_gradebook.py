@@ -1,6 +1,6 @@
 """What sealed grading writes through nbgrader's own autograde converter, for results a review must see.
 
-Results are built here (no sandbox: tests/test_fidelity.py grades for real); grader.sealed.pool records
+Results are built here (no sandbox: tests/test_fidelity.py grades for real); grader.sealed.recording records
 them into a released course as `python -m grader grade` does.
 """
 
@@ -10,7 +10,7 @@ from conftest import new_course
 
 from grader import ASSIGNMENT, POINTS, course, samples
 from grader.course import NOTEBOOK
-from grader.sealed.pool import SealedAutograde
+from grader.sealed.recording import SealedAutograde
 from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
 
 REASON = "the code reads the checks' frames (cell 12, line 3)"

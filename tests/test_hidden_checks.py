@@ -22,15 +22,15 @@ def sample_submission(source_nb, release_nb):
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_reference_passes_every_hidden_check(function):
     """Does lesson_ref pass all hidden checks of each function?"""
-    report = run_checks(function, Submission.from_module(lesson_ref))
-    assert report.passed, report.summary()
+    checks = run_checks(function, Submission.from_module(lesson_ref))
+    assert checks.passed, checks.summary()
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_notebook_solution_passes_every_hidden_check(function, source_nb):
     """Does the instructor notebook's own solution pass all hidden checks?"""
-    report = run_checks(function, Submission(samples.namespace(source_nb)))
-    assert report.passed, report.summary()
+    checks = run_checks(function, Submission(samples.namespace(source_nb)))
+    assert checks.passed, checks.summary()
 
 
 @pytest.mark.parametrize("name", samples.sample_names())
@@ -56,9 +56,9 @@ def test_cuda_cases_run_on_a_gpu_and_skip_with_a_reason_elsewhere():
 
 def test_a_missing_function_fails_with_a_clear_message():
     """Does a notebook that never defined mse get told so?"""
-    report = run_checks("mse", Submission({}))
-    assert not report.passed
-    assert "`mse` is not defined" in report.summary()
+    checks = run_checks("mse", Submission({}))
+    assert not checks.passed
+    assert "`mse` is not defined" in checks.summary()
 
 
 def test_minibatch_checks_put_the_students_update_back(sample_submission):
@@ -93,9 +93,9 @@ def test_award_shows_partial_credit_as_a_number_and_prints_what_cost_points(samp
 
 def test_failure_messages_withhold_the_hidden_numbers(sample_submission):
     """Do failure messages name the mistake without showing the hidden inputs' values or expected results?"""
-    report = run_checks("mse", sample_submission("fail_mse_sum"))
-    messages = " ".join(r.message for r in report.failed)
-    assert report.failed and not any(word in messages for word in ("Expected", "Greatest", "tolerance", "index"))
+    checks = run_checks("mse", sample_submission("fail_mse_sum"))
+    messages = " ".join(r.message for r in checks.failed)
+    assert checks.failed and not any(word in messages for word in ("Expected", "Greatest", "tolerance", "index"))
 
 
 def test_hidden_checks_write_nothing_to_stdout_or_stderr(capfd, sample_submission):

@@ -70,7 +70,7 @@ def test_a_stuck_process_is_killed_and_the_batch_completes(monkeypatch, tmp_path
 
 def test_the_default_path_imports_no_dask():
     """Does importing the grading pipeline leave Dask out (no scheduler, no HTTP server, no port 8787)?"""
-    imports = "import sys, grader.sealed.pool, grader.sealed.local_pool"
+    imports = "import sys, grader.sealed.batch, grader.sealed.local_pool"
     code = f"{imports}; print(sorted({{'dask', 'distributed'}} & {{*sys.modules}}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -122,6 +122,6 @@ def test_installed_grader_grades_a_course_sealed(venv, tmp_path):
     samples.write_submissions(root, PICKED)
     proc = run_in(venv, "-m", "grader", "--root", str(root), "grade", "--jobs", "2", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((root / "autograded" / "sealed_report.json").read_text())["students"]
+    report = json.loads((root / "autograded" / "sealed_results.json").read_text())["students"]
     got = {s: {fn: v["points"] for fn, v in r["functions"].items()} for s, r in report.items()}
     assert got == {name: samples.expected_scores(name) for name in PICKED}

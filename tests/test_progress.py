@@ -18,7 +18,7 @@ def test_time_line_names_each_start_up_step_the_rate_and_the_mean_parts():
     assert "imports and course 2.5" in line and "checks warm-up 1.0" in line and "waiting for the sandbox 0.5" in line
     assert "2 graded in 10.0 s (0.20/s)" in line
     assert "checks 0.375 s" in line and "student code 0.375 s" in line
-    assert "report and summary 1.0 s" in line
+    assert "results files and class summary 1.0 s" in line
 
 
 def test_time_line_of_a_cluster_run_leaves_out_the_local_start_up():

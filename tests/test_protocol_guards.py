@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from grader import FUNCTIONS, inert, report, samples
+from grader import FUNCTIONS, class_summary, inert, samples
 from grader.course import ROOT
 from grader.sealed import intake, scan
 from grader.sealed.session import FunctionResult
@@ -165,13 +165,13 @@ def test_csv_cells_that_a_spreadsheet_would_evaluate_are_neutralised(cell):
     assert inert.csv_cell(cell).startswith("'")
 
 
-def test_report_figures_do_not_parse_student_text_as_math(tmp_path):
+def test_class_summary_figures_do_not_parse_student_text_as_math(tmp_path):
     """Does a failure message with $\\rt$ (which crashed mathtext) draw as plain text?"""
     from grader.sealed.session import SubmissionResult
 
     bad = FunctionResult(0.0, mistakes={"check": "ValueError: $\\rt$ \x1b[31m[red]x[/]"}, checks={"check": "failed"})
     result = SubmissionResult("=cmd|' /C calc'!A0", {fn: bad for fn in FUNCTIONS}, ["$\\rt$ <script>"])
-    csv_path, html_path = report.write(tmp_path, [result])
+    csv_path, html_path = class_summary.write(tmp_path, [result])
     assert "'=cmd" in csv_path.read_text()
     page = html_path.read_text()
     assert "&lt;script&gt;" in page and "<script>" not in page
@@ -190,7 +190,7 @@ def test_a_regular_notebook_is_read(tmp_path, release_nb):
     """Is an ordinary notebook inside its folder read as it is?"""
     path = submitted(tmp_path)
     nbformat.write(release_nb, path)
-    assert intake.checked(tmp_path, "s1") == path
+    assert intake.take(path) == intake.Handed(path.read_bytes())
 
 
 @pytest.mark.parametrize(
@@ -202,13 +202,14 @@ def test_a_regular_notebook_is_read(tmp_path, release_nb):
         (lambda p, t: p.write_bytes(b'{"cells": "\xff\xfe"}'), "not UTF-8"),
     ],
 )
-def test_a_submission_that_is_not_a_plain_notebook_gets_a_stand_in_saying_why(tmp_path, make, says):
-    """Is a symlink, FIFO, oversized or non-UTF-8 notebook never read, and replaced by a stand-in with the reason?"""
+def test_a_submission_that_is_not_a_plain_notebook_is_refused_saying_why(tmp_path, make, says):
+    """Is a symlink, FIFO, oversized or non-UTF-8 notebook never read, and refused with the reason?"""
     (tmp_path / "secret.ipynb").write_text("### BEGIN SOLUTION")
-    make(submitted(tmp_path), tmp_path)
-    stand_in = intake.checked(tmp_path, "s1")
-    reason = intake.rejection(nbformat.read(stand_in, as_version=4))
-    assert says in reason and "BEGIN SOLUTION" not in stand_in.read_text()
+    path = submitted(tmp_path)
+    make(path, tmp_path)
+    handed = intake.take(path)
+    assert handed.data is None and says in handed.rejected
+    assert intake.refusal(path) == handed.rejected or says == "not UTF-8"  # the one refusal that needs the bytes
 
 
 def test_a_symlinked_student_folder_is_refused(tmp_path, release_nb):
@@ -218,7 +219,8 @@ def test_a_symlinked_student_folder_is_refused(tmp_path, release_nb):
     nbformat.write(release_nb, elsewhere / "lesson2_sgd.ipynb")
     (tmp_path / "submitted").mkdir()
     (tmp_path / "submitted" / "s2").symlink_to(tmp_path / "elsewhere")
-    assert "symbolic link" in intake.rejection(nbformat.read(intake.checked(tmp_path, "s2"), as_version=4))
+    path = tmp_path / "submitted" / "s2" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    assert "symbolic link" in intake.take(path).rejected and "symbolic link" in intake.refusal(path)
 
 
 # -- the student's error boundary --------------------------------------------------------------------------
@@ -228,7 +230,7 @@ def test_whatever_breaks_while_grading_a_student_becomes_that_students_error(tmp
     """Does an unexpected exception while grading one submission give it 0 with the reason, not a crash?"""
     from grader.sealed import session
 
-    path = tmp_path / "lesson2_sgd.ipynb"
+    path = submitted(tmp_path)
     nbformat.write(release_nb, path)
 
     def broken(self):
@@ -263,4 +265,11 @@ def test_a_link_or_fifo_beside_the_notebook_refuses_the_whole_submission(tmp_pat
     path = submitted(tmp_path)
     nbformat.write(release_nb, path)
     extra(path.parent)
-    assert says in intake.rejection(nbformat.read(intake.checked(tmp_path, "s1"), as_version=4))
+    assert says in intake.take(path).rejected and says in intake.refusal(path)
+
+
+def test_a_link_beside_a_missing_notebook_is_refused_too(tmp_path):
+    """With no notebook handed in, is a symlink beside it still refused (nbgrader would copy what it points to)?"""
+    path = submitted(tmp_path)
+    (path.parent / "notes.txt").symlink_to("/etc/hostname")
+    assert "notes.txt is a symbolic link" in intake.refusal(path)

@@ -121,7 +121,7 @@ def run(tmp_path_factory):
     add_attacks_and_broken(root)
     proc = grade(root)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    report = json.loads((root / "autograded" / "sealed_report.json").read_text())["students"]
+    report = json.loads((root / "autograded" / "sealed_results.json").read_text())["students"]
     return root, proc, report
 
 
@@ -234,7 +234,7 @@ def test_rerunning_is_idempotent(run):
     root, _, report = run
     again = grade(root)
     assert again.returncode == 0
-    assert json.loads((root / "autograded" / "sealed_report.json").read_text())["students"].keys() == report.keys()
+    assert json.loads((root / "autograded" / "sealed_results.json").read_text())["students"].keys() == report.keys()
     assert {s: course.scores(root)[s] for s in report} == {s: scores(report, s) for s in report}
     with sqlite3.connect(root / "gradebook.db") as db:
         rows = db.execute("select count(*), count(distinct student_id) from submitted_assignment").fetchone()
@@ -288,8 +288,8 @@ def test_grades_csv_cells_never_start_a_formula(run):
 
 
 def test_the_report_shows_student_text_escaped(run):
-    """Does report.html show a message with $...$ and markup as escaped text (the figure did not crash)?"""
+    """Does class_summary.html show a message with $...$ and markup as escaped text (the figure did not crash)?"""
     root, _, _ = run
-    page = (root / "autograded" / "report.html").read_text()
+    page = (root / "autograded" / "class_summary.html").read_text()
     assert "<figure" in page and "\x1b" not in page
     assert "HYPERLINK(&quot;http://x&quot;)" in page or "HYPERLINK(&quot;" in page

@@ -99,10 +99,10 @@ def test_a_noisy_mse_fails_its_checks_without_showing_the_printed_text():
         print("shapes", tuple(y_hat.shape), file=sys.stderr)
         return lesson_ref.mse(y_hat, y)
 
-    report = run_checks("mse", Submission({"mse": mse}))
-    assert not report.passed
-    assert all(r.message.startswith("`mse` wrote to stderr") for r in report.failed)
-    assert "shapes" not in report.summary()
+    checks = run_checks("mse", Submission({"mse": mse}))
+    assert not checks.passed
+    assert all(r.message.startswith("`mse` wrote to stderr") for r in checks.failed)
+    assert "shapes" not in checks.summary()
 
 
 def test_an_exception_from_student_code_is_named_but_its_message_withheld():
@@ -112,15 +112,15 @@ def test_an_exception_from_student_code_is_named_but_its_message_withheld():
     def mse(y_hat, y):
         raise ValueError(f"inputs were {y_hat.tolist()}")
 
-    report = run_checks("mse", Submission({"mse": mse}))
-    assert report.score == 0
-    assert "your function raised ValueError" in report.summary() and "inputs were" not in report.summary()
+    checks = run_checks("mse", Submission({"mse": mse}))
+    assert checks.score == 0
+    assert "your function raised ValueError" in checks.summary() and "inputs were" not in checks.summary()
 
 
 def test_the_checks_own_messages_are_still_shown():
     """Does a wrong mse still get the checks' own explanation (a sum instead of a mean)?"""
-    report = run_checks("mse", Submission({"mse": lambda y_hat, y: ((y_hat - y) ** 2).sum()}))
-    assert "sum" in report.summary() and "your function raised" not in report.summary()
+    checks = run_checks("mse", Submission({"mse": lambda y_hat, y: ((y_hat - y) ** 2).sum()}))
+    assert "sum" in checks.summary() and "your function raised" not in checks.summary()
 
 
 def test_a_quiet_submission_is_unaffected():

@@ -49,7 +49,7 @@ def test_unconfined_grading_says_so_in_output_report_and_gradebook(released):
     assert "graded WITHOUT the sandbox" in proc.stdout
     scores = course.scores(released)
     assert scores == {name: samples.expected_scores(name) for name in ("fail_mse_sum", "pass_reference")}
-    report = json.loads((released / "autograded" / "sealed_report.json").read_text())
+    report = json.loads((released / "autograded" / "sealed_results.json").read_text())
     assert report["sandbox"].startswith("graded WITHOUT the sandbox")
     from nbgrader.api import Gradebook
 

@@ -34,8 +34,8 @@ def submission_of(source: str) -> Submission:
 
 
 def assert_full_marks(function: str, source: str):
-    report = run_checks(function, submission_of(source))
-    assert report.passed, f"this correct variant lost points:\n{source}\n{report.summary()}"
+    checks = run_checks(function, submission_of(source))
+    assert checks.passed, f"this correct variant lost points:\n{source}\n{checks.summary()}"
 
 
 @st.composite

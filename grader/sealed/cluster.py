@@ -1,6 +1,6 @@
 """Where submissions are graded: a local pool of forked processes by default, a Dask cluster when asked.
 
-`graded` is the one entry point (grader/sealed/pool.py calls it). Nothing of Dask is imported unless a
+`graded` is the one entry point (grader/sealed/batch.py calls it). Nothing of Dask is imported unless a
 scheduler is given, so the default path opens no server and no port, and two gradings on one machine
 never meet. Importing this module is cheap (no torch), so `starting` can run first thing.
 """

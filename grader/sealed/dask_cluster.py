@@ -6,7 +6,6 @@ whose worker dies is run again elsewhere by the scheduler; the client takes each
 nothing is lost or recorded twice. Imported only when a scheduler is given.
 """
 
-import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 from distributed import Client, WorkerPlugin, as_completed
 from distributed.scheduler import KilledWorker
 
-from grader.course import NOTEBOOK
+from grader.sealed import intake
 from grader.sealed.cluster import failed, warm_up
 from grader.sealed.session import Assignment, SubmissionResult, grade_submission
 from grader.sealed.spawn import Zygote
@@ -42,13 +41,10 @@ class SandboxPlugin(WorkerPlugin):
             _zygote.close()
 
 
-def grade_task(student: str, notebook: bytes | None, assignment: Assignment) -> SubmissionResult:
-    """One submission, graded on this worker (notebook None: the student handed in no notebook)."""
-    with _grading, tempfile.TemporaryDirectory(prefix="lesson2-task-") as folder:
-        path = Path(folder) / NOTEBOOK
-        if notebook is not None:
-            path.write_bytes(notebook)
-        return grade_submission(student, path, assignment, _zygote)
+def grade_task(student: str, handed: intake.Handed, assignment: Assignment) -> SubmissionResult:
+    """One submission, graded on this worker from what the client read of it."""
+    with _grading:
+        return grade_submission(student, handed, assignment, _zygote)
 
 
 def graded_on_dask(
@@ -63,7 +59,7 @@ def graded_on_dask(
             client.submit(
                 grade_task,
                 student,
-                path.read_bytes() if path.is_file() else None,
+                intake.take(path),
                 shared,
                 key=f"grade-{run}-{student}",
             ): student

@@ -1,19 +1,15 @@
 """Submissions read only as regular files inside their folder: no symlinks, devices, FIFOs, huge or non-UTF-8 files.
 
-`checked(root, student)` returns the path to grade: the student's own notebook when it is safe to read,
-or, when it is not, a stand-in notebook (no cells) whose metadata says why, so that every route to the
-grader (a local pool, Dask with the notebook's bytes) gives the student a clear message and a 0, and
-nothing outside the submission folder (say, a symlink to source/) is ever read or shown in feedback.
+`take(notebook)` reads a submitted notebook once, where it is graded (a local grading process, or the
+Dask client that ships the bytes), and returns its bytes or why it was not read: that student gets a
+clear message and a 0, and nothing outside the submission folder (say, a symlink to source/) is ever
+read or shown in feedback (recording.py never lets nbgrader read a refused submission).
 """
 
-import atexit
 import os
-import shutil
 import stat
-import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
 
 from grader import ASSIGNMENT
 from grader.course import NOTEBOOK
@@ -22,9 +18,14 @@ MAX_NOTEBOOK_BYTES = 32 * 2**20
 MAX_CELLS = 2000  # cells of one notebook (the lesson has about 40); nbgrader's converter pays for each
 MAX_ENTRIES = 1000  # files and folders in one submission folder
 MAX_FOLDER_BYTES = 64 * 2**20  # all of them together
-REJECTED_KEY = "lesson2_sgd_rejected"  # metadata of a stand-in notebook: why the submission was not read
 
-_stand_ins: str | None = None
+
+@dataclass(frozen=True)
+class Handed:
+    """What a student handed in, as read once: the notebook's bytes (None: no notebook), or why it was refused."""
+
+    data: bytes | None = None
+    rejected: str | None = None
 
 
 class Rejected(ValueError):
@@ -37,30 +38,15 @@ def read_notebook(folder: Path, student: str) -> bytes | None:
     Every step is checked without following links: the student's folder and the assignment folder must be
     real folders and the notebook a regular file of at most MAX_NOTEBOOK_BYTES of UTF-8 text.
     """
-    path = folder
-    for part, kind in ((student, "folder"), (ASSIGNMENT, "folder"), (NOTEBOOK, "file")):
-        path = path / part
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            return None
-        except OSError as err:
-            raise Rejected(f"{path.relative_to(folder)} could not be read ({err.strerror})") from None
-        if stat.S_ISLNK(info.st_mode):
-            raise Rejected(f"{path.relative_to(folder)} is a symbolic link; submit the notebook itself")
-        if kind == "folder" and not stat.S_ISDIR(info.st_mode):
-            raise Rejected(f"{path.relative_to(folder)} is not a folder")
-    _check_folder(path.parent, folder)
+    path = _checked_path(folder, student)
+    if path is None:
+        return None
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as err:
         raise Rejected(f"the notebook could not be opened ({err.strerror})") from None
     with os.fdopen(fd, "rb") as f:
-        info = os.fstat(f.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise Rejected("the notebook is not a regular file (a device, FIFO or socket)")
-        if info.st_size > MAX_NOTEBOOK_BYTES:
-            raise Rejected(f"the notebook is {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit")
+        _check_file(os.fstat(f.fileno()))
         data = f.read(MAX_NOTEBOOK_BYTES + 1)
     if len(data) > MAX_NOTEBOOK_BYTES:
         raise Rejected(f"the notebook is over the {MAX_NOTEBOOK_BYTES} byte limit")
@@ -69,6 +55,35 @@ def read_notebook(folder: Path, student: str) -> bytes | None:
     except UnicodeDecodeError as err:
         raise Rejected(f"the notebook is not UTF-8 text (byte {err.start})") from None
     return data
+
+
+def _checked_path(folder: Path, student: str) -> Path | None:
+    """The notebook's path once its folders, itself and every file beside it pass the checks (None: no notebook)."""
+    path = folder
+    for part, kind in ((student, "folder"), (ASSIGNMENT, "folder"), (NOTEBOOK, "file")):
+        path = path / part
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            if kind == "file":  # no notebook: nbgrader still copies whatever else was handed in
+                _check_folder(path.parent, folder)
+            return None
+        except OSError as err:
+            raise Rejected(f"{path.relative_to(folder)} could not be read ({err.strerror})") from None
+        if stat.S_ISLNK(info.st_mode):
+            raise Rejected(f"{path.relative_to(folder)} is a symbolic link; submit the notebook itself")
+        if kind == "folder" and not stat.S_ISDIR(info.st_mode):
+            raise Rejected(f"{path.relative_to(folder)} is not a folder")
+    _check_file(info)
+    _check_folder(path.parent, folder)
+    return path
+
+
+def _check_file(info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise Rejected("the notebook is not a regular file (a device, FIFO or socket)")
+    if info.st_size > MAX_NOTEBOOK_BYTES:
+        raise Rejected(f"the notebook is {info.st_size} bytes, over the {MAX_NOTEBOOK_BYTES} byte limit")
 
 
 def _check_folder(top: Path, folder: Path) -> None:
@@ -93,29 +108,24 @@ def _check_folder(top: Path, folder: Path) -> None:
                         raise Rejected(f"the submission folder holds more than {MAX_FOLDER_BYTES} bytes")
 
 
-def checked(root: Path, student: str) -> Path:
-    """The path to grade for `student`: their notebook if safe, else a stand-in that says why it was not read."""
-    folder = root / "submitted"
+def take(notebook: Path) -> Handed:
+    """submitted/<student>/<assignment>/<notebook>, read once within the limits above, or why it was refused."""
     try:
-        read_notebook(folder, student)
+        return Handed(read_notebook(*_folder_and_student(notebook)))
     except Rejected as err:
-        return stand_in(student, f"the submission was not read: {err}")
-    return folder / student / ASSIGNMENT / NOTEBOOK
+        return Handed(rejected=f"the submission was not read: {err}")
 
 
-def stand_in(student: str, reason: str) -> Path:
-    """A notebook with no cells whose metadata holds `reason` (see session.grade_submission)."""
-    global _stand_ins
-    if _stand_ins is None:
-        _stand_ins = tempfile.mkdtemp(prefix="lesson2-rejected-")
-        atexit.register(shutil.rmtree, _stand_ins, True)
-    nb = nbformat.v4.new_notebook(metadata={REJECTED_KEY: reason})
-    path = Path(_stand_ins) / f"{len(os.listdir(_stand_ins))}-{NOTEBOOK}"
-    nbformat.write(nb, path)
-    return path
+def refusal(notebook: Path) -> str | None:
+    """Why nbgrader must not read this submission (a link, device, FIFO, too much), checked without reading it."""
+    try:
+        _checked_path(*_folder_and_student(notebook))
+    except Rejected as err:
+        return f"the submission was not read: {err}"
+    return None
 
 
-def rejection(nb) -> str | None:
-    """The reason a stand-in notebook carries, if it is one."""
-    reason = nb.get("metadata", {}).get(REJECTED_KEY)
-    return str(reason) if reason is not None and not nb.get("cells") else None
+def _folder_and_student(notebook: Path) -> tuple[Path, str]:
+    if notebook.name != NOTEBOOK or notebook.parent.name != ASSIGNMENT:
+        raise ValueError(f"{notebook} is not a submitted {ASSIGNMENT}/{NOTEBOOK}")
+    return notebook.parents[2], notebook.parents[1].name

@@ -96,12 +96,18 @@ class SubmissionResult:
         return [fn for fn, r in self.functions.items() if r.in_kernel is not None and r.in_kernel > r.points]
 
 
-def grade_submission(student: str, path: Path, assignment: Assignment, zygote: "Zygote") -> SubmissionResult:
-    """Every function's sealed score; a broken notebook, hang or crash costs only what it touches."""
+def grade_submission(
+    student: str, notebook: "Path | intake.Handed", assignment: Assignment, zygote: "Zygote"
+) -> SubmissionResult:
+    """Every function's sealed score; a broken notebook, hang or crash costs only what it touches.
+
+    `notebook`: the submitted notebook's path (read here, once, by intake.take), or what was read of it.
+    """
     start = time.monotonic()
     result = SubmissionResult(student, {})
     try:
-        _grade_into(result, path, assignment, zygote, start)
+        handed = notebook if isinstance(notebook, intake.Handed) else intake.take(notebook)
+        _grade_into(result, handed, assignment, zygote, start)
     except Exception as err:  # this student's error boundary: whatever broke, the batch goes on
         reason = f"the grader could not grade this submission ({type(err).__name__}: {_first_line(err)})"
         result.problems.append(reason)
@@ -117,12 +123,15 @@ def _first_line(err: BaseException) -> str:
     return lines[0][:200] if lines else ""
 
 
-def _grade_into(result: SubmissionResult, path: Path, assignment: Assignment, zygote, start: float) -> None:
+def _grade_into(result: SubmissionResult, handed: intake.Handed, assignment: Assignment, zygote, start: float) -> None:
     try:
-        nb = nbformat.read(path, as_version=4)
-        rejected = intake.rejection(nb)
-        if not rejected and len(nb.cells) > intake.MAX_CELLS:
-            rejected = f"the notebook has {len(nb.cells)} cells, over the limit of {intake.MAX_CELLS}: not graded"
+        rejected = handed.rejected
+        if not rejected:
+            if handed.data is None:
+                raise FileNotFoundError(f"no {NOTEBOOK} was handed in")
+            nb = nbformat.reads(handed.data.decode(), as_version=4)
+            if len(nb.cells) > intake.MAX_CELLS:
+                rejected = f"the notebook has {len(nb.cells)} cells, over the limit of {intake.MAX_CELLS}: not graded"
         if rejected:
             result.rejected = rejected
             cells, graded, ungraded = [], {}, {fn: rejected for fn in FUNCTIONS}
@@ -315,7 +324,7 @@ class _Run:
         started = time.monotonic()
         end.start_check(fn)
         try:
-            report = run_checks(fn, submission)
+            checks = run_checks(fn, submission)
         finally:
             violations = end.end_check()
             self._add_time("checks", started)
@@ -335,11 +344,11 @@ class _Run:
             zh = f"{fn} 得 0 分:在受检查的调用中启动了线程"
             return FunctionResult(0.0, f"{fn} scores 0: {submission.breaches[0]} / {zh}")
         return FunctionResult(
-            report.score,
-            describe(fn, report.score, report.summary()),
-            lost=report.lost,
-            checks=report.outcomes(),
-            mistakes=report.mistakes(),
+            checks.score,
+            describe(fn, checks.score, checks.summary()),
+            lost=checks.lost,
+            checks=checks.outcomes(),
+            mistakes=checks.mistakes(),
         )
 
     def _record_violations(self, end, function):

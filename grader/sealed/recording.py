@@ -1,4 +1,4 @@
-"""Grade every submission of the course, sealed and in parallel (grader/sealed/cluster.py), into nbgrader's gradebook.
+"""One graded submission into nbgrader's gradebook and autograded/, as `nbgrader autograde` would leave it.
 
 Each finished submission goes through nbgrader's own `autograde` converter, with its Execute step
 replaced by the sealed run's outputs: nbgrader itself sanitizes the notebook, reads timestamp.txt, copies
@@ -6,13 +6,8 @@ the submission's files, scores every grade cell (SaveAutoGrades), writes "No res
 applies the configured late-submission plugin, so the gradebook is what `nbgrader autograde` leaves.
 """
 
-import dataclasses
-import json
 import logging
-import os
 import re
-import stat
-import time
 import warnings
 from pathlib import Path
 
@@ -26,102 +21,15 @@ from nbgrader.utils import is_grade
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from grader import ASSIGNMENT, report
+from grader import ASSIGNMENT
 from grader.course import NOTEBOOK, db_url
-from grader.progress import progress_bar
 from grader.sealed import intake
-from grader.sealed.cluster import graded
 from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
-
-
-class NotReleased(RuntimeError):
-    """The gradebook does not know the assignment yet."""
-
-
-def submissions(root: Path) -> dict[str, Path]:
-    """student -> the notebook to grade, for every folder in submitted/ (the notebook may be missing).
-
-    A notebook that is not a regular file inside its folder (a symlink, a device, a FIFO), too big or not
-    UTF-8 is not read: its student gets a stand-in that scores 0 and says why (grader/sealed/intake.py).
-    """
-    folder = root / "submitted"
-    if not folder.is_dir():
-        return {}
-    return {d.name: intake.checked(root, d.name) for d in sorted(folder.iterdir()) if d.is_dir()}
-
-
-def grade_course(
-    root: Path,
-    jobs: int | None = None,
-    show_progress: bool = True,
-    scheduler: str | None = None,
-    unconfined: bool = False,
-) -> list[SubmissionResult]:
-    """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and report.html to autograded/.
-
-    `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
-    `unconfined`: the instructor's explicit `--unconfined` (no sandbox), recorded with every result.
-    Raises SandboxUnavailable, before anything is recorded, where this machine cannot confine student code.
-    """
-    assignment = Assignment.load(root)
-    url = db_url(root)
-    with Gradebook(url) as gb:
-        try:
-            gb.find_assignment(ASSIGNMENT)
-        except MissingEntry:
-            raise NotReleased(
-                f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first"
-            ) from None
-    todo = submissions(root)
-    results = []
-    autograder = SealedAutograde(root, assignment)
-    with progress_bar(show_progress) as progress:
-        bar = progress.add_task("grading (sealed)", total=len(todo))
-        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler, unconfined):
-            if unconfined:
-                result.problems.append(UNCONFINED)
-            started = time.monotonic()
-            try:
-                autograder.record(result)
-            except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
-                result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
-            if unconfined:
-                _note_unconfined(url, result)
-            result.timings["gradebook write"] = time.monotonic() - started
-            results.append(result)
-            progress.advance(bar)
-    results.sort(key=lambda r: r.student)
-    write_report(root, results, unconfined)
-    report.write(root / "autograded", results)
-    return results
-
-
-def write_report(root: Path, results: list[SubmissionResult], unconfined: bool = False) -> Path:
-    """autograded/sealed_report.json: every verdict, message and problem of the run (generated)."""
-    data = {
-        "generated": "by `python -m grader grade`; rewritten on every run",
-        "sandbox": UNCONFINED if unconfined else "bubblewrap namespaces, seccomp allowlists, uid nobody",
-        "students": {
-            r.student: {
-                "functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
-                "problems": r.problems,
-                "suspected_tampering": r.suspected_tampering,
-                "seconds": round(r.seconds, 3),
-                "timings": {part: round(t, 4) for part, t in r.timings.items()},
-            }
-            for r in results
-        },
-    }
-    path = root / "autograded" / "sealed_report.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
-    return path
-
 
 UNCONFINED = "graded WITHOUT the sandbox (--unconfined): the student's code ran unconfined"
 
 
-def _note_unconfined(url: str, result: SubmissionResult) -> None:
+def note_unconfined(url: str, result: SubmissionResult) -> None:
     """The gradebook keeps it too: a note in each function's comment that no sandbox was used."""
     with Gradebook(url) as gb:
         for fn in result.functions:
@@ -164,10 +72,12 @@ class SealedAutograde:
         converter.force = True
         sealed = SealedOutputs(result=result)
         converter.autograde_preprocessors = [
-            sealed if pp is Execute else pp for pp in converter.autograde_preprocessors
+            *(sealed if pp is Execute else pp for pp in converter.autograde_preprocessors),
+            ShowReleaseTests(visible_sources=self.assignment.visible_sources),
         ]
         self.errors.lines.clear()
-        if result.rejected:  # never let nbgrader read what intake refused (a symlink to source/, a FIFO)
+        submitted = self.root / "submitted" / result.student / ASSIGNMENT / NOTEBOOK
+        if result.rejected or intake.refusal(submitted):  # never let nbgrader read a link to source/, a FIFO
             converter.start = _refuse_to_read
         try:
             with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
@@ -187,29 +97,29 @@ class SealedAutograde:
             if not converted:
                 _record_unprocessed(gb, result)
             _mark_for_review(gb, result)
-        if converted:
-            try:
-                self._hide_hidden_tests(result)
-            except Exception as err:  # never leave hidden tests where feedback is made from
-                (self.root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK).unlink(missing_ok=True)
-                result.problems.append(f"its autograded notebook was removed (hidden tests not hidden: {err})")
-
-    def _hide_hidden_tests(self, result: SubmissionResult) -> None:
-        """autograded/: each grade cell shows its release (visible) version, so feedback has no hidden test."""
-        path = self.root / "autograded" / result.student / ASSIGNMENT / NOTEBOOK
-        nb = nbformat.read(path, as_version=4)
-        for cell in nb.cells:
-            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
-            if cell.cell_type == "code" and grade_id in self.assignment.visible_sources:
-                cell.source = self.assignment.visible_sources[grade_id]
-        mode = path.stat().st_mode
-        path.chmod(mode | stat.S_IWUSR)  # nbgrader leaves autograded files read-only
-        nbformat.write(nb, path)
-        path.chmod(mode)
 
 
 def _refuse_to_read():
     raise NbGraderException("the submission was not read (see its problems)")
+
+
+class ShowReleaseTests(NbGraderPreprocessor):
+    """After nbgrader's own steps: each grade cell shows its release (visible) version, so feedback has no hidden test.
+
+    The last preprocessor of the converter, so the autograded notebook is written once, already without them
+    (a failure here fails nbgrader's conversion, and nbgrader removes what it had written).
+    """
+
+    def __init__(self, visible_sources: dict[str, str], **kwargs):
+        super().__init__(**kwargs)
+        self.visible_sources = visible_sources
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+            if cell.cell_type == "code" and grade_id in self.visible_sources:
+                cell.source = self.visible_sources[grade_id]
+        return nb, resources
 
 
 class _Errors(logging.Handler):

@@ -1,4 +1,4 @@
-"""The grade report: grades.csv in nbgrader's export convention, and report.html as a browser shows it."""
+"""The class summary: grades.csv in nbgrader's export convention, and class_summary.html as a browser shows it."""
 
 import csv
 import shutil
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_rgb
 
-from grader import FUNCTIONS, POINTS, report
+from grader import FUNCTIONS, POINTS, class_summary
 from grader.sealed.session import FunctionResult, SubmissionResult
 
 MSE_VALUE = "test_mse_value_matches_reference"
@@ -31,7 +31,7 @@ def submission(student, mse_ok, seconds):
 def class_of_five(tmp_path_factory):
     results = [submission(f"s{i}", mse_ok=i < 3, seconds=0.5 + i / 10) for i in range(5)]
     folder = tmp_path_factory.mktemp("autograded")
-    return results, report.write(folder, results)
+    return results, class_summary.write(folder, results)
 
 
 def test_grades_csv_has_one_row_per_student_and_a_column_per_function(class_of_five):
@@ -48,8 +48,8 @@ def test_grades_csv_has_one_row_per_student_and_a_column_per_function(class_of_f
 def test_pass_rates_and_common_mistakes_count_submissions(class_of_five):
     """Are pass rates per check and mistakes per message counted over the class?"""
     results, _ = class_of_five
-    assert report.check_pass_rates(results)[MSE_VALUE] == 3 / 5
-    assert report.common_mistakes(results) == [(SUM_MISTAKE, 2)]
+    assert class_summary.check_pass_rates(results)[MSE_VALUE] == 3 / 5
+    assert class_summary.common_mistakes(results) == [(SUM_MISTAKE, 2)]
 
 
 def test_a_mistake_made_in_two_functions_of_one_submission_counts_once():
@@ -57,10 +57,10 @@ def test_a_mistake_made_in_two_functions_of_one_submission_counts_once():
     one = submission("s0", mse_ok=False, seconds=1.0)
     one.functions["update"].mistakes = {"test_update_x": SUM_MISTAKE}
     two = submission("s1", mse_ok=False, seconds=1.0)
-    assert report.common_mistakes([one, two]) == [(SUM_MISTAKE, 2)]
+    assert class_summary.common_mistakes([one, two]) == [(SUM_MISTAKE, 2)]
 
 
-def test_report_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp_path):
+def test_class_summary_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp_path):
     """Opened in headless Chromium, does the page show the histogram, pass rates, mistakes and runtimes?"""
     _, (_, page) = class_of_five
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -83,8 +83,8 @@ def test_report_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp
     )
     pixels = matplotlib.image.imread(shot)[..., :3]
     rows = {}
-    for name, colour in report.COLOURS.items():  # each figure's bars are drawn in its own colour
+    for name, colour in class_summary.COLOURS.items():  # each figure's bars are drawn in its own colour
         mask = (np.abs(pixels - np.array(to_rgb(colour))) < 10 / 255).all(axis=-1)
         assert mask.sum() > 2000, f"the {name} figure is not on the page as Chromium shows it"
         rows[name] = np.nonzero(mask)[0].mean()
-    assert sorted(rows, key=rows.get) == list(report.COLOURS), f"figures out of order: {rows}"
+    assert sorted(rows, key=rows.get) == list(class_summary.COLOURS), f"figures out of order: {rows}"

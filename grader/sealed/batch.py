@@ -1,0 +1,101 @@
+"""Grade every submission of the course, sealed and in parallel (grader/sealed/cluster.py), into nbgrader's gradebook.
+
+The course in (submitted/), the gradebook, autograded/, sealed_results.json and the class summary out; each
+result is recorded as it arrives (grader/sealed/recording.py).
+"""
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+from nbgrader.api import Gradebook, MissingEntry
+
+from grader import ASSIGNMENT, class_summary
+from grader.course import NOTEBOOK, db_url
+from grader.progress import progress_bar
+from grader.sealed.cluster import graded
+from grader.sealed.recording import UNCONFINED, SealedAutograde, note_unconfined
+from grader.sealed.session import Assignment, SubmissionResult
+
+
+class NotReleased(RuntimeError):
+    """The gradebook does not know the assignment yet."""
+
+
+def submissions(root: Path) -> dict[str, Path]:
+    """student -> submitted/<student>/<assignment>/<notebook>, for every folder in submitted/ (the notebook may
+    be missing). Each is read where it is graded, once (grader/sealed/intake.py)."""
+    folder = root / "submitted"
+    if not folder.is_dir():
+        return {}
+    return {d.name: d / ASSIGNMENT / NOTEBOOK for d in sorted(folder.iterdir()) if d.is_dir()}
+
+
+def grade_course(
+    root: Path,
+    jobs: int | None = None,
+    show_progress: bool = True,
+    scheduler: str | None = None,
+    unconfined: bool = False,
+) -> list[SubmissionResult]:
+    """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and class_summary.html to autograded/.
+
+    `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
+    `unconfined`: the instructor's explicit `--unconfined` (no sandbox), recorded with every result.
+    Raises SandboxUnavailable, before anything is recorded, where this machine cannot confine student code.
+    """
+    assignment = Assignment.load(root)
+    url = db_url(root)
+    with Gradebook(url) as gb:
+        try:
+            gb.find_assignment(ASSIGNMENT)
+        except MissingEntry:
+            raise NotReleased(
+                f"the gradebook has no assignment {ASSIGNMENT}: run `python -m grader release` first"
+            ) from None
+    todo = submissions(root)
+    results = []
+    autograder = SealedAutograde(root, assignment)
+    with progress_bar(show_progress) as progress:
+        bar = progress.add_task("grading (sealed)", total=len(todo))
+        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler, unconfined):
+            if unconfined:
+                result.problems.append(UNCONFINED)
+            started = time.monotonic()
+            try:
+                autograder.record(result)
+            except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
+                result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
+            if unconfined:
+                note_unconfined(url, result)
+            result.timings["gradebook write"] = time.monotonic() - started
+            results.append(result)
+            progress.advance(bar)
+    results.sort(key=lambda r: r.student)
+    write_results(root, results, unconfined)
+    class_summary.write(root / "autograded", results)
+    return results
+
+
+def write_results(root: Path, results: list[SubmissionResult], unconfined: bool = False) -> Path:
+    """autograded/sealed_results.json: every verdict, message and problem of the run (generated)."""
+    data = {
+        "generated": "by `python -m grader grade`; rewritten on every run",
+        "sandbox": UNCONFINED if unconfined else "bubblewrap namespaces, seccomp allowlists, uid nobody",
+        "students": {
+            r.student: {
+                "functions": {fn: dataclasses.asdict(v) for fn, v in r.functions.items()},
+                "problems": r.problems,
+                "suspected_tampering": r.suspected_tampering,
+                "seconds": round(r.seconds, 3),
+                "timings": {part: round(t, 4) for part, t in r.timings.items()},
+            }
+            for r in results
+        },
+    }
+    path = root / "autograded" / "sealed_results.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False))
+    return path
