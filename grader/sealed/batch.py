@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader import ASSIGNMENT, class_summary
+from grader import ASSIGNMENT
 from grader.course import NOTEBOOK, db_url
 from grader.progress import progress_bar
 from grader.sealed.cluster import graded
@@ -75,6 +75,8 @@ def grade_course(
             progress.advance(bar)
     results.sort(key=lambda r: r.student)
     write_results(root, results, unconfined)
+    from grader import class_summary  # matplotlib: imported when the figures are drawn, not at start-up
+
     class_summary.write(root / "autograded", results)
     return results
 

@@ -134,7 +134,7 @@ class Worker:
     """One confined worker process and the socket to it."""
 
     def __init__(self, zygote: Zygote, start_timeout: float = 30.0):
-        from grader.sealed.wire import PeerGone, recv_frame  # here: importing this module must not load torch
+        from grader.sealed.frames import PeerGone, recv_frame  # here: importing this module must not load torch
 
         self.zygote = zygote
         self.sock, self.ident = zygote.spawn()
