@@ -54,15 +54,16 @@ class NoGrader:
     def request(self, message):
         return None
 notebook = worker.Notebook(NoGrader())
-cells = json.loads(sys.stdin.read())
-print(json.dumps(notebook.run({"cells": list(enumerate(cells)), "skip": []})))
+given = json.loads(sys.stdin.read())
+message = {"cells": list(enumerate(given["cells"])), "skip": [], "images_after": given["images_after"]}
+print(json.dumps(notebook.run(message)))
 """
 
 
-def run_in_worker(cells, home):
+def run_in_worker(cells, home, images_after=None):
     proc = subprocess.run(
         [sys.executable, "-c", WORKER_SCRIPT],
-        input=json.dumps(cells),
+        input=json.dumps({"cells": cells, "images_after": images_after}),
         capture_output=True,
         text=True,
         timeout=300,
@@ -133,6 +134,16 @@ def test_plots_come_back_as_inline_png_images(both):
         ]
 
 
+def test_a_run_whose_later_outputs_are_not_shown_draws_no_figures_there(tmp_path):
+    """Are figures after `images_after` (the graded run's cells after the first hidden check, whose outputs
+    feedback never shows) left undrawn, as text, while earlier ones are PNGs and the cells run alike?"""
+    cells = [CELLS[0], "plt.plot([1, 2]);", "plt.plot([2, 1]);\nprint('drawn?')", "plt.plot([3, 3]);"]
+    ran = run_in_worker(cells, tmp_path, images_after=1)
+    mimes = [[sorted(o.get("data", {})) for o in outputs] for _, outputs in ran]
+    assert mimes == [[], [["image/png", "text/plain"]], [[], ["text/plain"]], [["text/plain"]]]
+    assert [count for count, _ in ran] == [1, 2, 3, 4] and ran[2][1][0]["text"] == "drawn?\n"
+
+
 def test_tracebacks_name_the_cell_and_line_and_no_grader_file(both):
     """Does an error's traceback point at the student's cell and line, and at none of the grader's files?"""
     _, worker, _ = both
@@ -179,7 +190,7 @@ def test_huge_outputs_are_cut_to_what_the_protocol_carries(tmp_path):
     ]
     proc = subprocess.run(
         [sys.executable, "-c", WORKER_SCRIPT],
-        input=json.dumps(cells),
+        input=json.dumps({"cells": cells, "images_after": None}),
         capture_output=True,
         text=True,
         timeout=300,

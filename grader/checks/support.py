@@ -8,6 +8,7 @@ import torch
 
 import lesson_ref
 from grader.optrace import OpTracer  # noqa: F401 (the checks import it from here)
+from grader.stand_in import placeholder_loss
 
 NEEDS_CUDA = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA GPU on this machine: the cuda cases run where one exists"
@@ -164,12 +165,15 @@ class RecordingUpdate:
         )
         if self.step and not on_meta:
             loss = lesson_ref.update(x, y, a, lr)
-        else:
-            # a distinct value per call, on the CPU so that .item() works even for meta inputs; with a graph,
-            # as update's loss has one (float() of it warns, as it would with the student's update)
-            loss = torch.tensor(0.5 + len(self.calls), dtype=torch.float64, requires_grad=True) * 1.0
+        else:  # a distinct value per call, on the CPU so that .item() works even for meta inputs
+            loss = placeholder_loss(len(self.calls))
         self.returned.append(loss.item())
         return loss
+
+    @property
+    def replayable(self) -> bool:
+        """Without a step it needs nothing of the grader's: a sealed worker may play it (grader/stand_in.py)."""
+        return not self.step
 
     def batch_sizes(self) -> list[int]:
         return [x.shape[0] for x, *_ in self.calls]

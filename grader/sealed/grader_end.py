@@ -99,13 +99,24 @@ class GraderEnd(Peer):
         return "the start of the run"
 
     # -- what the session drives --------------------------------------------------------------------------
-    def run_cells(self, cells: list, skip: set[int], cell_timeout: float, grade_cells: dict[int, str]):
-        """Run the notebook's cells in the worker; -> what it reports for each (validated by the caller)."""
+    def run_cells(
+        self,
+        cells: list,
+        skip: set[int],
+        cell_timeout: float,
+        grade_cells: dict[int, str],
+        images_after: int | None = None,
+    ):
+        """Run the notebook's cells in the worker; -> what it reports for each (validated by the caller).
+
+        `images_after`: cells after this index show figures as text only (their outputs will not be shown).
+        """
         self.cell_timeout = cell_timeout
         self.expected_cells = [index for index, _ in cells if index not in skip]
         self.grade_cells = grade_cells
         self.current_cell = None
-        return self.request({"op": "run", "cells": [list(c) for c in cells], "skip": sorted(skip)}, cell_timeout)
+        message = {"op": "run", "cells": [list(c) for c in cells], "skip": sorted(skip), "images_after": images_after}
+        return self.request(message, cell_timeout)
 
     def start_check(self, function: str) -> None:
         self.checking = function

@@ -204,7 +204,7 @@ class _Run:
             verdict = self.verdicts.get(fn) or not_graded(reason)
             verdict.in_kernel = self._in_kernel_score(fn)
             self.result.functions[fn] = verdict
-        if self.checked:
+        if self.checked or self.graded:  # hidden inputs were seen, or figures after a grade cell went undrawn
             self._feedback_run()
 
     def _feedback_run(self):
@@ -272,7 +272,9 @@ class _Run:
             started, checks_before = time.monotonic(), self.result.timings.get("checks", 0.0)
             grade_cells = {index: fn for fn, index in self.graded.items()}
             try:
-                ran = end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells)
+                # outputs after the first grade cell come from the feedback run: no figures drawn for them here
+                first = min(self.graded.values()) if self.graded else None
+                ran = end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells, first)
             finally:
                 self.current_cell = end.current_cell
                 self._record_violations(end, None)

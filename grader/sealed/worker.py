@@ -8,6 +8,7 @@ as nbclient stores them from a kernel's messages.
 
 import base64
 import builtins
+import contextlib
 import getpass
 import json
 import os
@@ -25,6 +26,7 @@ from traitlets.config import Config
 
 from grader.sealed.frames import send_frame
 from grader.sealed.worker_end import WorkerEnd
+from grader.stand_in import Recorded
 from grader.verdict import HiddenChecksFailed, show_verdict
 
 MAX_CELL_OUTPUT = 64 * 1024  # characters of stdout/stderr kept per cell
@@ -285,6 +287,21 @@ def prepare() -> _Shell:
     return shell
 
 
+@contextlib.contextmanager
+def _images_off(shell):
+    """Within the block, displays (figures too) are formatted as text only: no PNG is drawn for outputs that the
+    grader will not show (the graded run's outputs after the first hidden check; feedback comes from another run)."""
+    formatters = [f for mime, f in shell.display_formatter.formatters.items() if not mime.startswith("text/")]
+    enabled = [f.enabled for f in formatters]
+    for formatter in formatters:
+        formatter.enabled = False
+    try:
+        yield
+    finally:
+        for formatter, was in zip(formatters, enabled, strict=True):
+            formatter.enabled = was
+
+
 def _pager(self, data, start=0, screen_lines=0, pager_cmd=None):
     """In a kernel, help (`obj?`) is a pager payload that nbclient does not store: nothing reaches the cell."""
 
@@ -317,6 +334,7 @@ class Notebook:
         """
         results = []
         skip = set(message["skip"])
+        images_after = message.get("images_after")
         for index, source in message["cells"]:
             if index in skip:
                 continue
@@ -324,7 +342,9 @@ class Notebook:
                 results.append({"index": index, "execution_count": None, "outputs": []})
                 continue
             self.peer.request({"op": "cell_start", "index": index})
-            count, outputs = self.run_cell(str(source))
+            unseen = images_after is not None and index > images_after
+            with _images_off(self.shell) if unseen else contextlib.nullcontext():
+                count, outputs = self.run_cell(str(source))
             results.append({"index": index, "execution_count": count, "outputs": [json.dumps(o) for o in outputs]})
         return results
 
@@ -361,19 +381,26 @@ class Notebook:
         if not isinstance(scope, dict):
             raise TypeError(f"`{message['function']}` must be a plain `def` function.")
         replacements = self.peer.decode(message["globals"], [])
+        played = message.get("played", [])
+        if type(played) is not list or not all(type(name) is str for name in played):
+            raise TypeError("the names to play must be a list of strings")
+        stand_ins = {name: Recorded() for name in played}  # grader/stand_in.py: recorded here, replayed there
+        replacements.update(stand_ins)
         missing = object()
         token = len(self.patches) + 1
-        self.patches[token] = (scope, {name: scope.get(name, missing) for name in replacements}, missing)
+        self.patches[token] = (scope, {name: scope.get(name, missing) for name in replacements}, missing, stand_ins)
         scope.update(replacements)
         return token
 
     def unpatch(self, message):
-        scope, saved, missing = self.patches.pop(int(message["token"]))
+        """Restore the globals; -> each played stand-in's recorded calls."""
+        scope, saved, missing, stand_ins = self.patches.pop(int(message["token"]))
         for name, value in saved.items():
             if value is missing:
                 scope.pop(name, None)
             else:
                 scope[name] = value
+        return {name: stand_in.calls for name, stand_in in stand_ins.items()}
 
 
 def refuse(sock, reason: str) -> None:
