@@ -22,15 +22,22 @@ class NbgraderFailed(RuntimeError):
     """An nbgrader command exited non-zero; the message holds the end of its log."""
 
 
-def nbgrader(root: Path, *args: str, allow_failed_students: bool = False) -> str:
-    """Run the real `nbgrader` CLI in course folder `root`; return its log.
+def nbgrader(root: Path, *args: str, allow_failed_students: bool = False, on_line=None) -> str:
+    """Run the real `nbgrader` CLI in course folder `root`; return its log (on_line(line) sees each as it comes).
 
     With allow_failed_students, an exit status caused only by some students' notebooks is no failure.
     """
     bindir = Path(sys.executable).parent  # nbgrader shells out to `alembic`, installed beside it
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([str(bindir / "nbgrader"), *args], cwd=root, env=env, capture_output=True, text=True)
-    log = proc.stdout + proc.stderr
+    command = [str(bindir / "nbgrader"), *args]
+    merged = dict(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with subprocess.Popen(command, cwd=root, env=env, **merged) as proc:
+        lines = []
+        for line in proc.stdout or ():
+            lines.append(line)
+            if on_line is not None:
+                on_line(line)
+    log = "".join(lines)
     if proc.returncode != 0 and not (allow_failed_students and failed_students(log)):
         tail = "\n".join(log.splitlines()[-30:])
         raise NbgraderFailed(f"nbgrader {' '.join(args)} failed (exit {proc.returncode}):\n{tail}")
@@ -73,9 +80,32 @@ def failed_students(log: str) -> list[str]:
     return re.findall(rf"error processing assignment '{ASSIGNMENT}' for student '([^']+)'", log)
 
 
-def autograde(root: Path = ROOT) -> list[str]:
+def autograde(root: Path = ROOT, show_progress: bool = False) -> list[str]:
     """nbgrader autograde every student in submitted/. -> the students it could not grade (the rest are graded)."""
-    return failed_students(nbgrader(root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True))
+    from grader.progress import progress_bar
+
+    students = [d for d in (root / "submitted").iterdir() if d.is_dir()] if (root / "submitted").is_dir() else []
+    with progress_bar(show_progress) as progress:
+        bar = progress.add_task("grading (nbgrader, in kernels)", total=len(students))
+        log = nbgrader(
+            root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True, on_line=StudentsDone(progress, bar)
+        )
+    return failed_students(log)
+
+
+class StudentsDone:
+    """Reads nbgrader's log as it comes: each student it starts means the one before is done (a bar's advance)."""
+
+    STARTS = re.compile(r"Creating/updating student with ID '")
+
+    def __init__(self, progress, bar):
+        self.progress, self.bar, self.started = progress, bar, 0
+
+    def __call__(self, line: str) -> None:
+        if self.STARTS.search(line):
+            if self.started:
+                self.progress.advance(self.bar)
+            self.started += 1
 
 
 def db_url(root: Path = ROOT) -> str:

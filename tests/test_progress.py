@@ -1,6 +1,6 @@
 """What a long command shows: a progress bar with the rate and the time left, and where the run's time went."""
 
-from grader import FUNCTIONS
+from grader import FUNCTIONS, course
 from grader.progress import progress_bar, where_the_time_went
 from grader.sealed.session import FunctionResult, SubmissionResult
 
@@ -36,3 +36,24 @@ def test_progress_bar_shows_count_rate_and_time_left():
     columns = [column.render(bar.tasks[0]) for column in bar.columns]
     shown = " ".join(str(getattr(c, "plain", c)) for c in columns)
     assert "2/4" in shown and "ETA" in shown
+
+
+def test_autograde_advances_its_bar_as_nbgrader_starts_each_next_student():
+    """Does the stock autograde's bar count a student done when nbgrader's log starts the next one?"""
+    progress = progress_bar(show=False)
+    bar = progress.add_task("grading", total=3)
+    done = course.StudentsDone(progress, bar)
+    for line in [
+        "[AutogradeApp | INFO] Creating/updating student with ID 's1': {}",
+        "[AutogradeApp | INFO] Autograding /c/autograded/s1/lesson2_sgd/lesson2_sgd.ipynb",
+        "[AutogradeApp | INFO] Creating/updating student with ID 's2': {}",
+    ]:
+        done(line)
+    assert progress.tasks[0].completed == 1
+
+
+def test_nbgrader_log_lines_reach_the_caller_as_they_come(tmp_path):
+    """Does the nbgrader runner hand each log line to on_line, and return the same log?"""
+    lines = []
+    log = course.nbgrader(tmp_path, "--version", on_line=lines.append)
+    assert lines and "".join(lines) == log and any(ch.isdigit() for ch in log)
