@@ -143,7 +143,7 @@ def test_every_check_agrees_across_devices(verdicts, device):
 
 
 @pytest.mark.e2e
-def test_every_entry_scores_the_same_sealed(source_nb, release_nb, tmp_path):
+def test_every_entry_scores_the_same_sealed(source_nb, release_nb):
     """Does sealed grading give every catalogue entry the score the in-kernel checks give it?
 
     Entries are graded four at a time (one per function, the notebook's solution for the rest): a notebook
@@ -152,6 +152,7 @@ def test_every_entry_scores_the_same_sealed(source_nb, release_nb, tmp_path):
     from itertools import zip_longest
 
     from grader.course import ROOT
+    from grader.sealed import intake
     from grader.sealed.session import Assignment, grade_submission
     from grader.sealed.spawn import Zygote
 
@@ -164,9 +165,8 @@ def test_every_entry_scores_the_same_sealed(source_nb, release_nb, tmp_path):
     try:
         for i, group in enumerate(zip_longest(*by_function)):
             own = {fn: path.read_text() for fn, path in zip(FUNCTIONS, group, strict=True) if path is not None}
-            path = tmp_path / f"group{i}.ipynb"
-            nbformat.write(samples.filled_notebook(release_nb, solutions, own), path)
-            result = grade_submission(f"group{i}", path, assignment, zygote)
+            notebook = nbformat.writes(samples.filled_notebook(release_nb, solutions, own))
+            result = grade_submission(f"group{i}", intake.Handed(notebook.encode()), assignment, zygote)
             for fn, entry in zip(FUNCTIONS, group, strict=True):
                 if entry is None:
                     continue

@@ -8,8 +8,6 @@ sealed (a notebook of one variant per function graded by a sandboxed worker, mar
 """
 
 import math
-import tempfile
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -184,14 +182,12 @@ def sealed():
 
 def sealed_scores(sealed, source_nb, release_nb, own: dict[str, str]) -> tuple[dict[str, float], str]:
     """Each function's sealed score for the release notebook filled with `own` sources (the rest the solution)."""
+    from grader.sealed import intake
     from grader.sealed.session import grade_submission
 
     assignment, zygote = sealed
     nb = samples.filled_notebook(release_nb, samples.solution_sources(source_nb), own)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "lesson2_sgd.ipynb"
-        nbformat.write(nb, path)
-        result = grade_submission("variant", path, assignment, zygote)
+    result = grade_submission("variant", intake.Handed(nbformat.writes(nb).encode()), assignment, zygote)
     why = "\n".join(f"{fn}: {r.message}" for fn, r in result.functions.items() if r.message)
     return {fn: r.points for fn, r in result.functions.items()}, why + "\n".join(result.problems)
 
