@@ -45,6 +45,8 @@ def grade_course(
     `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
     `unconfined`: the instructor's explicit `--unconfined` (no sandbox), recorded with every result.
     Raises SandboxUnavailable, before anything is recorded, where this machine cannot confine student code.
+    The results returned hold no cell outputs: each result's outputs and execution counts are released once
+    recorded (they are in autograded/<student>/ then), so the run's memory does not grow with them.
     """
     assignment = Assignment.load(root)
     url = db_url(root)
@@ -71,6 +73,7 @@ def grade_course(
             if unconfined:
                 note_unconfined(url, result)
             result.timings["gradebook write"] = time.monotonic() - started
+            result.outputs, result.execution_counts = {}, {}  # autograded/ has them, nothing below reads them
             results.append(result)
             progress.advance(bar)
     results.sort(key=lambda r: r.student)
