@@ -1,0 +1,314 @@
+"""A simulated run of N submissions (default 10,000): is time per submission flat in N, the grader's memory bounded?
+
+    .venv/bin/python benchmarks/scale_simulation.py --n 10000
+    .venv/bin/python benchmarks/scale_simulation.py --n 200 --real   # grade the notebooks for real (slow)
+
+Sealed grading costs about 1.5 s of CPU per submission in the grading processes, so 10,000 real gradings
+take hours; what can grow with N is elsewhere: the main process's path. This script runs that path as
+`python -m grader grade` does (`batch.grade_course`: the local pool forking its grading processes, each
+result recorded by nbgrader's own Autograde converter into the SQLite gradebook and autograded/,
+sealed_results.json, grades.csv and class_summary.html), on a temporary course of N cheap submissions
+(copies of a few sample notebooks, written as bytes). Only `session.grade_submission`, as the local pool
+calls it in its grading processes, is replaced: by a replay of real sealed grades, one per distinct
+notebook, made once before the run with the sandbox, so every result has a real result's size (the cell
+outputs with their PNGs, the verdicts, messages and checks) and crosses the pipe as a real one does.
+`--real` leaves grade_submission alone and grades every notebook for real.
+
+Prints, per slice of the run (N/10 submissions by default), the wall seconds per submission in that slice
+(from the first result's arrival; start-up is reported apart), the mean gradebook write (nbgrader's
+converter), the main process's VmRSS and VmHWM and the grading processes' peak (VmHWM) from /proc, then
+the time and peak memory of the results files and the class summary, whether time per submission is flat
+(last slice against the first), how much the main process grew per submission (over the run and over its
+second half) against what the report's verdicts take, and how many submissions the gradebook holds.
+"""
+
+import argparse
+import dataclasses
+import hashlib
+import os
+import pickle
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nbformat
+
+from grader import ASSIGNMENT, POINTS, course, samples
+from grader.course import NOTEBOOK
+
+if TYPE_CHECKING:
+    from grader.sealed.session import SubmissionResult
+
+VARIANTS = ("pass_reference", "fail_update_wrong_sign", "blank_release")  # a full mark, a failed check, nothing
+FLAT = 1.25  # time per submission is flat if the last slice's is at most this times the first's
+# KiB of the main process per submission, past which it keeps more than the report's verdicts: the
+# verdicts, problems and timings it keeps per result for sealed_results.json, the class summary and the
+# score table take about 8 KiB (about 16 KiB of VmRSS with the allocator's overhead, measured over 10,000);
+# a result's cell outputs, if kept, take about 200 KiB.
+KEPT = 32
+MIB = 1024  # /proc reports KiB
+
+
+def make_course(n: int, root: Path | None = None) -> Path:
+    """A released course with N submissions s<i>_<variant>, each a copy of one of VARIANTS' notebooks."""
+    root = Path(tempfile.mkdtemp(prefix=f"scale-{n}-")) if root is None else root
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(course.ROOT / "source", root / "source")
+    shutil.copy(course.ROOT / "nbgrader_config.py", root)
+    course.release(root)
+    release_nb = nbformat.read(root / "release" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    source_nb = nbformat.read(root / "source" / ASSIGNMENT / NOTEBOOK, as_version=4)
+    notebooks = [
+        nbformat.writes(samples.sample_notebook(samples.SAMPLES_DIR / f"{name}.py", release_nb, source_nb)).encode()
+        for name in VARIANTS
+    ]
+    width = max(5, len(str(n - 1)))
+    for i in range(n):
+        path = submitted(root, f"s{i:0{width}d}_{VARIANTS[i % len(VARIANTS)]}")
+        path.parent.mkdir(parents=True)
+        path.write_bytes(notebooks[i % len(VARIANTS)])
+    return root
+
+
+def submitted(root: Path, student: str) -> Path:
+    return root / "submitted" / student / ASSIGNMENT / NOTEBOOK
+
+
+# The stand-in's real results, by the digest of the notebook they graded; set before the pool forks.
+_REPLAY: dict[bytes, "SubmissionResult"] = {}
+
+
+def real_grades(root: Path, unconfined: bool) -> dict[str, "SubmissionResult"]:
+    """One real sealed grade of each variant (its own zygote, closed after): what the stand-in replays."""
+    from grader.sealed.cluster import warm_up
+    from grader.sealed.session import Assignment, grade_submission
+    from grader.sealed.spawn import Zygote
+
+    assignment = Assignment.load(root)
+    zygote = Zygote(assignment.limits, unconfined=unconfined)
+    try:
+        warm_up()
+        zygote.wait_ready()
+        graded = {}
+        for name in VARIANTS:
+            student = next(p.name for p in sorted((root / "submitted").iterdir()) if p.name.endswith(f"_{name}"))
+            path = submitted(root, student)
+            graded[name] = grade_submission(name, path, assignment, zygote)
+            _REPLAY[hashlib.sha256(path.read_bytes()).digest()] = graded[name]
+    finally:
+        zygote.close()
+    reference = graded["pass_reference"]
+    if reference.problems or reference.total != sum(POINTS.values()):  # else the replay would not be a real grade
+        raise RuntimeError(f"the reference sample was not graded as it should be: {reference.problems}")
+    return graded
+
+
+def replay(student, path, assignment, zygote):
+    """In place of session.grade_submission in a grading process: the real result of the same notebook."""
+    template = _REPLAY[hashlib.sha256(Path(path).read_bytes()).digest()]
+    return dataclasses.replace(template, student=student)  # pickled whole to the main process, as a real one
+
+
+def _status(pid: int | str = "self") -> dict[str, int]:
+    """VmRSS and VmHWM (KiB) of a process, {} if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {k: int(v) for k, v in re.findall(r"^(VmRSS|VmHWM):\s+(\d+)", text, re.M)}
+
+
+def grading_processes() -> list[int]:
+    """This process's forks that run this process's command line: the local pool's grading processes."""
+    me, mine = os.getpid(), Path("/proc/self/cmdline").read_bytes()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == me and Path(f"/proc/{entry}/cmdline").read_bytes() == mine:
+                found.append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+@dataclasses.dataclass
+class Slice:
+    first: int  # 1-based numbers of its submissions, in the order they were recorded
+    last: int
+    seconds: float
+    gradebook_write: float  # mean seconds of batch's "gradebook write" (nbgrader's converter)
+    rss: int  # KiB of the main process at the slice's end
+    hwm: int
+    grading_hwm: int  # the grading processes' largest VmHWM so far
+
+    @property
+    def per_submission(self) -> float:
+        return self.seconds / (self.last - self.first + 1)
+
+    HEADER = (
+        f"{'submissions':>13} | {'s/submission':>12} | {'gradebook write':>15} | {'main VmRSS MiB':>14} | "
+        f"{'main VmHWM MiB':>14} | {'grading VmHWM MiB':>17}"
+    )
+
+    def row(self) -> str:
+        return (
+            f"{f'{self.first}-{self.last}':>13} | {self.per_submission:>12.3f} | {self.gradebook_write:>15.3f} | "
+            f"{self.rss / MIB:>14.0f} | {self.hwm / MIB:>14.0f} | {self.grading_hwm / MIB:>17.0f}"
+        )
+
+
+class Meter:
+    """Wraps cluster.graded as batch calls it: times and samples memory at every slice's end.
+
+    The code after each `yield` runs when batch asks for the next result, that is once the one yielded has
+    been recorded (gradebook, autograded/): a slice's time is everything the main process does for it.
+    """
+
+    def __init__(self, graded, slice_size: int):
+        self.graded, self.size = graded, slice_size
+        self.slices: list[Slice] = []
+        self.begin = self.first = self.last = 0.0
+        self.grading_hwm = 0
+
+    def __call__(self, todo, *args, **kwargs):
+        n, done, start, writes = len(todo), 0, 0.0, 0.0
+        self.begin = time.monotonic()
+        for result in self.graded(todo, *args, **kwargs):
+            if not done:
+                self.first = start = time.monotonic()
+            yield result
+            done += 1
+            writes += result.timings.get("gradebook write", 0.0)
+            if done % self.size == 0 or done == n:
+                now = time.monotonic()
+                self._grading_peak()
+                first = self.slices[-1].last + 1 if self.slices else 1
+                mem = _status()
+                self.slices.append(
+                    Slice(
+                        first,
+                        done,
+                        now - start,
+                        writes / (done - first + 1),
+                        mem["VmRSS"],
+                        mem["VmHWM"],
+                        self.grading_hwm,
+                    )
+                )
+                print(self.slices[-1].row(), flush=True)
+                start, writes = now, 0.0
+        self.last = time.monotonic()
+
+    def _grading_peak(self):
+        for pid in grading_processes():
+            self.grading_hwm = max(self.grading_hwm, _status(pid).get("VmHWM", 0))
+
+
+def gradebook_count(root: Path) -> int:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.db_url(root)) as gb:
+        return len(gb.assignment_submissions(ASSIGNMENT))
+
+
+def verdicts(slices: list[Slice]) -> list[str]:
+    """Is time per submission flat (last full slice against the first)? Does the main process keep more per
+    submission than the report's verdicts (KEPT)? Memory is judged over the run's second half, once the
+    caches that fill with the first results (SQLAlchemy's, the allocator's) are warm.
+    """
+    full = [s for s in slices if s.last - s.first == slices[0].last - slices[0].first] or slices
+    first, last = full[0], full[-1]
+    ratio = last.per_submission / first.per_submission if first.per_submission else float("nan")
+    lines = [
+        f"time per submission: first slice {first.per_submission:.3f} s, last {last.per_submission:.3f} s, "
+        f"last/first {ratio:.2f}: {'flat' if ratio <= FLAT else 'GROWS'} (flat: <= {FLAT})"
+    ]
+    end = slices[-1]
+    middle = slices[(len(slices) - 1) // 2]
+    if end.last > middle.last:
+        overall = (end.rss - first.rss) / max(1, end.last - first.last)
+        growth = (end.rss - middle.rss) / (end.last - middle.last)
+        kept = "only the verdicts kept for the report" if growth <= KEPT else "MORE than the report's verdicts"
+        lines.append(
+            f"main process VmRSS: {first.rss / MIB:.0f} MiB after {first.last} submissions, {middle.rss / MIB:.0f} "
+            f"after {middle.last}, {end.rss / MIB:.0f} after {end.last}: {overall:+.1f} KiB per submission over "
+            f"the run, {growth:+.1f} over its second half: {kept} (<= {KEPT} KiB a submission; cell outputs kept "
+            "would add about 200)"
+        )
+    return lines
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=10_000, help="submissions (default 10000)")
+    parser.add_argument("--slices", type=int, default=10, help="slices of the run reported (default 10)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="grading processes (default: cores)")
+    parser.add_argument("--real", action="store_true", help="grade every notebook for real (about 1.5 s of CPU each)")
+    parser.add_argument("--unconfined", action="store_true", help="grade without the sandbox (as `grade --unconfined`)")
+    parser.add_argument("--root", type=Path, help="build the course here and keep it (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+
+    from grader.sealed import batch, local_pool
+
+    graded_there = local_pool.grade_submission
+    load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+    started = time.monotonic()
+    root = make_course(args.n, args.root)
+    built = time.monotonic() - started
+    print(f"course of {args.n} submissions built and released in {built:.1f} s: {root}", flush=True)
+    try:
+        if args.real:
+            stand_in = "none: every notebook graded for real (--real)"
+        else:
+            started = time.monotonic()
+            graded = real_grades(root, args.unconfined)
+            sizes = ", ".join(f"{name} {len(pickle.dumps(r)) / 1024:.0f} KiB" for name, r in graded.items())
+            stand_in = f"a replay of real sealed grades ({time.monotonic() - started:.1f} s; pickled: {sizes})"
+            local_pool.grade_submission = replay  # the forked grading processes inherit it
+        print(f"stand-in for session.grade_submission: {stand_in}", flush=True)
+        meter = Meter(batch.graded, max(1, -(-args.n // max(1, args.slices))))
+        batch.graded = meter
+        print(
+            f"N={args.n}, {args.jobs} grading processes; per slice, wall seconds per submission from the first result"
+        )
+        print(Slice.HEADER, flush=True)
+        started = time.monotonic()
+        try:
+            results = batch.grade_course(root, args.jobs, show_progress=False, unconfined=args.unconfined)
+        finally:
+            batch.graded = meter.graded
+            local_pool.grade_submission = graded_there
+        ended = time.monotonic()
+        in_gradebook = gradebook_count(root)
+        report(args, meter, started, ended, len(results), in_gradebook, load)
+        return 0 if len(results) == in_gradebook == args.n else 1
+    finally:
+        if args.root is None:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def report(args, meter: Meter, started: float, ended: float, results: int, in_gradebook: int, load: str) -> None:
+    end = _status()
+    peak = (end["VmHWM"] - meter.slices[-1].hwm) / MIB  # what writing them added to the run's peak
+    print(
+        f"first result after {meter.first - started:.1f} s (imports, checks warm-up, sandbox); results files and "
+        f"class summary {ended - meter.last:.1f} s, peak +{peak:.0f} MiB; whole run {ended - started:.1f} s; main "
+        f"process at the end: VmRSS {end['VmRSS'] / MIB:.0f} MiB, VmHWM {end['VmHWM'] / MIB:.0f} MiB"
+    )
+    for line in verdicts(meter.slices):
+        print(line)
+    print(f"graded {results}, in the gradebook {in_gradebook} of {args.n}")
+    print(f"load average {load} before, {'/'.join(f'{x:.1f}' for x in os.getloadavg())} after ({os.cpu_count()} cores)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
