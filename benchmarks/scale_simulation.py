@@ -15,11 +15,14 @@ outputs with their PNGs, the verdicts, messages and checks) and crosses the pipe
 `--real` leaves grade_submission alone and grades every notebook for real.
 
 Prints, per slice of the run (N/10 submissions by default), the wall seconds per submission in that slice
-(from the first result's arrival; start-up is reported apart), the mean gradebook write (nbgrader's
-converter), the main process's VmRSS and VmHWM and the grading processes' peak (VmHWM) from /proc, then
+(from the first result's arrival; start-up is reported apart), the main process's CPU seconds per
+submission, the median time of one submission's recording (batch's "gradebook write": nbgrader's
+converter, nearly all the main process does per submission; a median shrugs off bursts of the machine's
+other load), the main process's VmRSS and VmHWM and the grading processes' peak (VmHWM) from /proc; then
 the time and peak memory of the results files and the class summary, whether time per submission is flat
-(last slice against the first), how much the main process grew per submission (over the run and over its
-second half) against what the report's verdicts take, and how many submissions the gradebook holds.
+(the median recording, last slice against the first), how much the main process grew
+per submission (over the run and over its second half) against what the report's verdicts take, and how
+many submissions the gradebook holds.
 """
 
 import argparse
@@ -29,6 +32,7 @@ import os
 import pickle
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -44,7 +48,7 @@ if TYPE_CHECKING:
     from grader.sealed.session import SubmissionResult
 
 VARIANTS = ("pass_reference", "fail_update_wrong_sign", "blank_release")  # a full mark, a failed check, nothing
-FLAT = 1.25  # time per submission is flat if the last slice's is at most this times the first's
+FLAT = 1.25  # time per submission is flat if the last slice's median recording is at most this times the first's
 # KiB of the main process per submission, past which it keeps more than the report's verdicts: the
 # verdicts, problems and timings it keeps per result for sealed_results.json, the class summary and the
 # score table take about 8 KiB (about 16 KiB of VmRSS with the allocator's overhead, measured over 10,000);
@@ -113,6 +117,11 @@ def replay(student, path, assignment, zygote):
     return dataclasses.replace(template, student=student)  # pickled whole to the main process, as a real one
 
 
+def _cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 def _status(pid: int | str = "self") -> dict[str, int]:
     """VmRSS and VmHWM (KiB) of a process, {} if it is gone."""
     try:
@@ -143,7 +152,8 @@ class Slice:
     first: int  # 1-based numbers of its submissions, in the order they were recorded
     last: int
     seconds: float
-    gradebook_write: float  # mean seconds of batch's "gradebook write" (nbgrader's converter)
+    cpu: float  # CPU seconds (user and system) of the main process in the slice
+    recording: float  # median seconds of batch's "gradebook write" (nbgrader's converter) in the slice
     rss: int  # KiB of the main process at the slice's end
     hwm: int
     grading_hwm: int  # the grading processes' largest VmHWM so far
@@ -152,14 +162,19 @@ class Slice:
     def per_submission(self) -> float:
         return self.seconds / (self.last - self.first + 1)
 
+    @property
+    def cpu_per_submission(self) -> float:
+        return self.cpu / (self.last - self.first + 1)
+
     HEADER = (
-        f"{'submissions':>13} | {'s/submission':>12} | {'gradebook write':>15} | {'main VmRSS MiB':>14} | "
-        f"{'main VmHWM MiB':>14} | {'grading VmHWM MiB':>17}"
+        f"{'submissions':>13} | {'s/submission':>12} | {'main CPU s':>10} | {'recording median':>16} | "
+        f"{'main VmRSS MiB':>14} | {'main VmHWM MiB':>14} | {'grading VmHWM MiB':>17}"
     )
 
     def row(self) -> str:
         return (
-            f"{f'{self.first}-{self.last}':>13} | {self.per_submission:>12.3f} | {self.gradebook_write:>15.3f} | "
+            f"{f'{self.first}-{self.last}':>13} | {self.per_submission:>12.3f} | {self.cpu_per_submission:>10.3f} | "
+            f"{self.recording:>16.3f} | "
             f"{self.rss / MIB:>14.0f} | {self.hwm / MIB:>14.0f} | {self.grading_hwm / MIB:>17.0f}"
         )
 
@@ -174,20 +189,20 @@ class Meter:
     def __init__(self, graded, slice_size: int):
         self.graded, self.size = graded, slice_size
         self.slices: list[Slice] = []
-        self.begin = self.first = self.last = 0.0
+        self.first = self.last = 0.0
         self.grading_hwm = 0
 
     def __call__(self, todo, *args, **kwargs):
-        n, done, start, writes = len(todo), 0, 0.0, 0.0
-        self.begin = time.monotonic()
+        n, done, start, cpu, writes = len(todo), 0, 0.0, 0.0, []
         for result in self.graded(todo, *args, **kwargs):
             if not done:
                 self.first = start = time.monotonic()
+                cpu = _cpu()
             yield result
             done += 1
-            writes += result.timings.get("gradebook write", 0.0)
+            writes.append(result.timings.get("gradebook write", 0.0))
             if done % self.size == 0 or done == n:
-                now = time.monotonic()
+                now, cpu_now = time.monotonic(), _cpu()
                 self._grading_peak()
                 first = self.slices[-1].last + 1 if self.slices else 1
                 mem = _status()
@@ -196,14 +211,15 @@ class Meter:
                         first,
                         done,
                         now - start,
-                        writes / (done - first + 1),
+                        cpu_now - cpu,
+                        statistics.median(writes),
                         mem["VmRSS"],
                         mem["VmHWM"],
                         self.grading_hwm,
                     )
                 )
                 print(self.slices[-1].row(), flush=True)
-                start, writes = now, 0.0
+                start, cpu, writes = now, cpu_now, []
         self.last = time.monotonic()
 
     def _grading_peak(self):
@@ -225,10 +241,15 @@ def verdicts(slices: list[Slice]) -> list[str]:
     """
     full = [s for s in slices if s.last - s.first == slices[0].last - slices[0].first] or slices
     first, last = full[0], full[-1]
-    ratio = last.per_submission / first.per_submission if first.per_submission else float("nan")
+    wall = last.per_submission / first.per_submission if first.per_submission else float("nan")
+    cpu = last.cpu_per_submission / first.cpu_per_submission if first.cpu_per_submission else float("nan")
+    ratio = last.recording / first.recording if first.recording else float("nan")
     lines = [
-        f"time per submission: first slice {first.per_submission:.3f} s, last {last.per_submission:.3f} s, "
-        f"last/first {ratio:.2f}: {'flat' if ratio <= FLAT else 'GROWS'} (flat: <= {FLAT})"
+        f"time per submission: recording one (median) {first.recording:.3f} s in the first slice, "
+        f"{last.recording:.3f} in the last: last/first {ratio:.2f}: {'flat' if ratio <= FLAT else 'GROWS'} "
+        f"(flat: <= {FLAT}); with the machine's other load, wall {first.per_submission:.3f} s and "
+        f"{last.per_submission:.3f} (x{wall:.2f}), the main process's CPU {first.cpu_per_submission:.3f} s and "
+        f"{last.cpu_per_submission:.3f} (x{cpu:.2f})"
     ]
     end = slices[-1]
     middle = slices[(len(slices) - 1) // 2]
