@@ -122,6 +122,14 @@ def db_url(root: Path = ROOT) -> str:
     return url
 
 
+def expectations_cache(root: Path = ROOT, url: str | None = None) -> Path:
+    """Where grader/expectations.py keeps the reference's values: beside an SQLite gradebook, else in the course."""
+    url = url or db_url(root)
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).parent / "expectations.cache"
+    return root / "expectations.cache"
+
+
 def scores(root: Path = ROOT) -> dict[str, dict[str, float]]:
     """Per student, the score of each contract function, read from the gradebook."""
     from nbgrader.api import Gradebook

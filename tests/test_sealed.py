@@ -230,9 +230,16 @@ def test_nbgrader_export_shows_the_sealed_scores(run):
 
 
 def test_rerunning_is_idempotent(run):
-    """Does grading again give the same scores, with one submission per student in the gradebook?"""
+    """Does grading again give the same scores, with one submission per student in the gradebook?
+
+    The second run takes the reference's values from expectations.cache (beside the gradebook), computes
+    none of them, so leaves the file as it was, and grades the same.
+    """
     root, _, report = run
+    cache = root / "expectations.cache"
+    written = cache.stat().st_mtime_ns
     again = grade(root)
+    assert cache.stat().st_mtime_ns == written
     assert again.returncode == 0
     assert json.loads((root / "autograded" / "sealed_results.json").read_text())["students"].keys() == report.keys()
     assert {s: course.scores(root)[s] for s in report} == {s: scores(report, s) for s in report}

@@ -1,8 +1,11 @@
-"""Fixtures of the hidden checks: `student` is the submission under test (the reference by default)."""
+"""Fixtures of the hidden checks: `student` is the submission under test (the reference by default), `expect`."""
+
+import functools
 
 import pytest
 
 import lesson_ref
+from grader import expectations
 from grader.checks.support import Say
 from grader.runner import SUBMISSION_KEY
 from grader.submission import Submission
@@ -12,6 +15,15 @@ from grader.submission import Submission
 def student(request) -> Submission:
     """The submission handed in by grader.runner.run_checks; lesson_ref when pytest is run directly."""
     return request.config.stash.get(SUBMISSION_KEY, None) or Submission.from_module(lesson_ref)
+
+
+@pytest.fixture
+def expect(request):
+    """expect(label, compute): compute()'s value for this case, computed once per course (grader/expectations.py).
+
+    Only for values of the hidden inputs alone: what the reference gives, never anything of the student's.
+    """
+    return functools.partial(expectations.expect, f"{request.node.path.stem}::{request.node.name}")
 
 
 DEVICE_MIXUP = ("is not on the expected device", "Expected all tensors to be on the same device")

@@ -35,13 +35,13 @@ def reference_step(x, y, a, lr):
 @pytest.mark.parametrize("lr", [0.1, 0.013])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_update_steps_against_the_gradient(update, device, dtype, lr):
+def test_update_steps_against_the_gradient(update, expect, device, dtype, lr):
     """Does update move a by -lr times the gradient of the loss (direction and size)?
     update 是否让 a 移动 -lr 乘以损失的梯度(方向和大小都对)?"""
     x, y = hidden_line(37, dtype, device)
     a = start_params(dtype, device)
     before = a.detach().clone()
-    _, a_expected = reference_step(x, y, a, lr)
+    _, a_expected = expect("step", lambda: reference_step(x, y, a, lr))
     update(x, y, a, lr)
     assert not torch.equal(a.detach(), before), Say(
         "a did not change: update must change a in place (a -= ... or a.sub_(...)), not rebind a new tensor.",
@@ -60,12 +60,12 @@ def test_update_steps_against_the_gradient(update, device, dtype, lr):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_update_returns_the_loss_before_the_step_with_its_graph(update, device, dtype):
+def test_update_returns_the_loss_before_the_step_with_its_graph(update, expect, device, dtype):
     """Does update return the loss computed before the step, as a 0-dim tensor that keeps its graph?
     update 是否返回更新前计算的损失,并且是保留计算图的 0 维张量?"""
     x, y = hidden_line(23, dtype, device, seed=1)
     a = start_params(dtype, device)
-    loss_expected, _ = reference_step(x, y, a, 0.1)
+    loss_expected, _ = expect("step", lambda: reference_step(x, y, a, 0.1))
     loss = update(x, y, a, 0.1)
     value = as_value(loss, loss_expected)
     if torch.allclose(value, lesson_ref.mse(x @ a.detach(), y)):
@@ -130,7 +130,7 @@ def test_update_leaves_x_and_y_unchanged(update):
 
 
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_update_loop_reaches_the_least_squares_fit(update, device, dtype=torch.float64):
+def test_update_loop_reaches_the_least_squares_fit(update, expect, device, dtype=torch.float64):
     """Do 50 full-batch steps of your update reach the best line (the least-squares solution)?
     用你的 update 做 50 步全批量梯度下降,能否到达最佳直线(最小二乘解)?
 
@@ -138,7 +138,7 @@ def test_update_loop_reaches_the_least_squares_fit(update, device, dtype=torch.f
     """
     x, y = hidden_line(80, dtype, device, seed=3)
     a = start_params(dtype, device)
-    optimum = lesson_ref.lstsq_optimum(x, y)
+    optimum = expect("optimum", lambda: lesson_ref.lstsq_optimum(x, y))
     for _ in range(50):  # at lr 0.5 the slow direction shrinks by 2/3 a step: 50 steps reach ~1e-7
         update(x, y, a, 0.5)
         a.grad = None  # each step on its own: a missing zero_() costs only test_update_zeroes_grad's points

@@ -13,7 +13,7 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 
 from grader import ASSIGNMENT
-from grader.course import NOTEBOOK, db_url
+from grader.course import NOTEBOOK, db_url, expectations_cache
 from grader.progress import progress_bar
 from grader.sealed.cluster import graded
 from grader.sealed.recording import UNCONFINED, SealedAutograde, note_unconfined
@@ -62,7 +62,8 @@ def grade_course(
     autograder = SealedAutograde(root, assignment)
     with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
-        for result in graded(todo, assignment, jobs or os.cpu_count() or 1, scheduler, unconfined):
+        jobs = jobs or os.cpu_count() or 1
+        for result in graded(todo, assignment, jobs, scheduler, unconfined, expectations_cache(root, url)):
             if unconfined:
                 result.problems.append(UNCONFINED)
             started = time.monotonic()

@@ -59,23 +59,29 @@ def _process_start() -> float:
 
 
 def graded(
-    todo: dict[str, Path], assignment: Assignment, jobs: int, scheduler: str | None = None, unconfined: bool = False
+    todo: dict[str, Path],
+    assignment: Assignment,
+    jobs: int,
+    scheduler: str | None = None,
+    unconfined: bool = False,
+    expectations: Path | None = None,
 ) -> Iterator[SubmissionResult]:
     """Yield each submission's result once, as it completes; a failed task costs only its student.
 
     `scheduler`: a Dask scheduler's address (grader/sealed/dask_cluster.py); else `jobs` local processes.
     `unconfined`: the instructor's explicit choice to grade without the sandbox (trusted code only).
+    `expectations`: the file the warm-up takes the reference's values from and keeps them in (local grading).
     """
     for step in ("begin", "warm", "ready", "first", "last"):
         TIMELINE.pop(step, None)
     TIMELINE["begin"] = time.monotonic()
-    for result in _graded(todo, assignment, jobs, scheduler, unconfined):
+    for result in _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
         TIMELINE.setdefault("first", time.monotonic())
         yield result
     TIMELINE["last"] = time.monotonic()
 
 
-def _graded(todo, assignment, jobs, scheduler, unconfined):
+def _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
     if not todo:
         return
     if scheduler:
@@ -87,7 +93,7 @@ def _graded(todo, assignment, jobs, scheduler, unconfined):
 
     zygote = _take_early_zygote(assignment, unconfined)
     try:
-        warm_up()  # while the zygote boots
+        warm_up(expectations)  # while the zygote boots
         TIMELINE["warm"] = time.monotonic()
         zygote.wait_ready()  # before forking: the pool's processes share the zygote's one ready state
         TIMELINE["ready"] = time.monotonic()
@@ -108,17 +114,30 @@ def _take_early_zygote(assignment: Assignment, unconfined: bool) -> Zygote:
     return Zygote(assignment.limits, unconfined=unconfined)
 
 
-def warm_up() -> None:
-    """Import pytest and torch and run every check once on the reference: later gradings start warm."""
+def warm_up(cache: Path | None = None) -> None:
+    """Import pytest and torch and run every check once on the reference: later gradings start warm.
+
+    That computes every expectation the checks ask for (grader/expectations.py), before the grading processes
+    fork: `cache`, if given, supplies them from the last run and keeps them for the next.
+    """
     import torch
 
     import lesson_ref
+    from grader import expectations
     from grader.runner import run_checks
     from grader.submission import Submission
 
     torch.set_num_threads(1)  # one grading per process; parallelism comes from the processes
+    if cache is not None:
+        expectations.load(cache)
+    before = expectations.computed
     for fn in FUNCTIONS:
         run_checks(fn, Submission.from_module(lesson_ref))
+    if cache is not None and (expectations.computed > before or not cache.exists()):
+        try:
+            expectations.save(cache)
+        except OSError:
+            pass  # a read-only course folder: computed again next time, graded the same
 
 
 def failed(student: str, reason: str) -> SubmissionResult:
