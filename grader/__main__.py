@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -127,8 +128,12 @@ def main(argv=None) -> int:
         if "grade" in steps:
             return 0 if sealed_grade(root, args.jobs, args.scheduler, args.unconfined) else 1
         if "autograde" in steps:
-            ungraded = course.autograde(root, show_progress=True)  # about 4 s per submission, with a progress bar
+            from grader.progress import autograde_time
+
+            timeline = {"start": time.monotonic()}
+            ungraded = course.autograde(root, show_progress=True, timeline=timeline)  # ~4 s a submission
             console.print("autograded into autograded/, scores in gradebook.db")
+            console.print(autograde_time(timeline), soft_wrap=True, highlight=False)
             for student in ungraded:
                 console.print(
                     Text(

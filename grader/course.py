@@ -4,6 +4,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -80,16 +81,21 @@ def failed_students(log: str) -> list[str]:
     return re.findall(rf"error processing assignment '{ASSIGNMENT}' for student '([^']+)'", log)
 
 
-def autograde(root: Path = ROOT, show_progress: bool = False) -> list[str]:
-    """nbgrader autograde every student in submitted/. -> the students it could not grade (the rest are graded)."""
+def autograde(root: Path = ROOT, show_progress: bool = False, timeline: dict[str, float] | None = None) -> list[str]:
+    """nbgrader autograde every student in submitted/. -> the students it could not grade (the rest are graded).
+
+    timeline: gets `first`, when nbgrader began its first student (time.monotonic()), and `students`, how many
+    it began.
+    """
     from grader.progress import progress_bar
 
     students = [d for d in (root / "submitted").iterdir() if d.is_dir()] if (root / "submitted").is_dir() else []
     with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (nbgrader, in kernels)", total=len(students))
-        log = nbgrader(
-            root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True, on_line=StudentsDone(progress, bar)
-        )
+        done = StudentsDone(progress, bar)
+        log = nbgrader(root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True, on_line=done)
+    if timeline is not None and done.first is not None:
+        timeline.update(first=done.first, students=done.started)
     return failed_students(log)
 
 
@@ -100,11 +106,14 @@ class StudentsDone:
 
     def __init__(self, progress, bar):
         self.progress, self.bar, self.started = progress, bar, 0
+        self.first: float | None = None  # time.monotonic() when the first student began
 
     def __call__(self, line: str) -> None:
         if self.STARTS.search(line):
             if self.started:
                 self.progress.advance(self.bar)
+            else:
+                self.first = time.monotonic()
             self.started += 1
 
 

@@ -55,3 +55,19 @@ def where_the_time_went(results, timeline: dict[str, float], end: float | None =
     if "last" in t:
         out.append(f"results files and class summary {end - t['last']:.1f} s")
     return "time: " + "; ".join(out) if out else ""
+
+
+def autograde_time(timeline: dict[str, float], end: float | None = None) -> str:
+    """One line for stock autograde: nbgrader's start-up to its first student, then the rate and seconds each.
+
+    timeline: monotonic times of `start` (the command's step) and `first` (nbgrader began its first student),
+    and the number of `students` it began (grader.course.autograde fills the last two).
+    """
+    end = time.monotonic() if end is None else end
+    if "start" not in timeline or "first" not in timeline or not timeline.get("students"):
+        return ""
+    start, first, graded = timeline["start"], timeline["first"], int(timeline["students"])
+    return (
+        f"time: first student after {first - start:.1f} s (nbgrader's start-up); {graded} graded in "
+        f"{end - start:.1f} s ({graded / max(end - start, 1e-9):.2f}/s), {(end - first) / graded:.2f} s per submission"
+    )

@@ -1,5 +1,6 @@
 """Stock nbgrader, for real: generate_assignment + autograde (in the student's kernel) on the samples."""
 
+import re
 import subprocess
 import sys
 
@@ -101,3 +102,15 @@ def test_animation_is_not_drawn_while_grading(graded):
     root, _ = graded
     nb = nbformat.read(root / "autograded" / "pass_reference" / "lesson2_sgd" / "lesson2_sgd.ipynb", as_version=4)
     assert not [o for c in nb.cells for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+
+
+def test_autograde_says_where_its_time_went(graded):
+    """Does `autograde` end with a line giving nbgrader's start-up, the rate and seconds per submission?"""
+    _, proc = graded
+    students = len(samples.sample_names()) + 1  # and the broken one
+    assert re.search(
+        rf"^time: first student after [\d.]+ s \(nbgrader's start-up\); {students} graded in [\d.]+ s "
+        r"\([\d.]+/s\), [\d.]+ s per submission$",
+        proc.stdout,
+        re.M,
+    ), proc.stdout[-2000:]

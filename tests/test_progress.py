@@ -1,7 +1,7 @@
 """What a long command shows: a progress bar with the rate and the time left, and where the run's time went."""
 
 from grader import FUNCTIONS, course
-from grader.progress import progress_bar, where_the_time_went
+from grader.progress import autograde_time, progress_bar, where_the_time_went
 from grader.sealed.session import FunctionResult, SubmissionResult
 
 
@@ -50,6 +50,15 @@ def test_autograde_advances_its_bar_as_nbgrader_starts_each_next_student():
     ]:
         done(line)
     assert progress.tasks[0].completed == 1
+    assert done.started == 2 and done.first is not None
+
+
+def test_autograde_time_line_gives_nbgrader_start_up_rate_and_seconds_per_submission():
+    """Does stock autograde's time line say how long nbgrader took to start, its rate and seconds per notebook?"""
+    line = autograde_time({"start": 10.0, "first": 13.0, "students": 4}, end=31.0)
+    assert "first student after 3.0 s" in line and "4 graded in 21.0 s (0.19/s)" in line
+    assert "4.50 s per submission" in line
+    assert autograde_time({"start": 10.0}, end=31.0) == ""  # nbgrader began no student: nothing to say
 
 
 def test_nbgrader_log_lines_reach_the_caller_as_they_come(tmp_path):
