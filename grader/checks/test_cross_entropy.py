@@ -38,9 +38,8 @@ def test_cross_entropy_value_matches_f_cross_entropy(student, expect, device, dt
     """Is cross_entropy the batch mean of -log softmax(logits)[i, target[i]]?
     cross_entropy 是否等于批次上 -log softmax(logits)[i, target[i]] 的平均值?"""
     logits, target = problem(n, k, scale, dtype, device)
-    expected = expect(
-        "value", lambda: F.cross_entropy(logits, target)
-    )  # before the student's call, which could change its inputs
+    # before the student's call, which could change its inputs
+    expected = expect("value", lambda: F.cross_entropy(logits, target))
     got = as_value(student.cross_entropy(logits, target), expected)
     assert_value(got, expected, Say("The cross-entropy value", "交叉熵的值"), ratio_hint(got, expected, n))
 

@@ -35,9 +35,8 @@ def test_mse_value_matches_reference(student, expect, device, dtype, n, scale, o
     """Is mse the mean of the squared differences, for any length and range of values?
     mse 是否等于差的平方的平均值(任意长度、任意数值范围)?"""
     y_hat, y = pair(n, scale, offset, dtype, device)
-    expected = expect(
-        "value", lambda: lesson_ref.mse(y_hat, y)
-    )  # before the student's call, which could change its inputs
+    # before the student's call, which could change its inputs
+    expected = expect("value", lambda: lesson_ref.mse(y_hat, y))
     got = as_value(student.mse(y_hat, y), expected)
     assert_value(got, expected, Say("The mse value", "mse 的值"), ratio_hint(got, expected, n))
 
