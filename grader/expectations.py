@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-FORMAT = 1  # bump when the file's layout changes
+FORMAT = 2  # bump when the file's layout changes
 ROOT = Path(__file__).resolve().parent.parent
 # everything that decides a hidden input or its expected value, or how the values score
 SOURCES = ("grader/checks", "grader/expectations.py", "grader/points.py", "grader/devicesim.py", "lesson_ref")
@@ -61,10 +61,10 @@ def load(path: Path) -> int:
         if saved["fingerprint"] != fingerprint():
             return 0
         taken = {}
-        for key, (devices, tensors) in saved["values"].items():
-            if all(_available(device) for device in devices):
-                moved = tuple(t.to(device) for t, device in zip(tensors, devices, strict=True))
-                taken[str(key)] = moved if saved["tuples"].get(key) else moved[0]
+        for key, tensors in saved["values"].items():
+            if not all(isinstance(t, torch.Tensor) and t.device.type == "cpu" for t in tensors):
+                return 0
+            taken[str(key)] = tuple(tensors) if saved["tuples"][key] else tensors[0]
     except Exception:  # missing, truncated, foreign or tampered: computed afresh and written anew
         return 0
     _memo.update(taken)
@@ -72,12 +72,16 @@ def load(path: Path) -> int:
 
 
 def save(path: Path) -> None:
-    """Write this process's values with this code's fingerprint (atomically, readable by the owner only)."""
+    """Write this process's CPU values with this code's fingerprint (atomically, readable by the owner only).
+
+    Only CPU values: a GPU's are computed by each grading process on its own device (CUDA cannot cross a fork).
+    """
     values, tuples = {}, {}
     for key, value in _memo.items():
         tensors = value if isinstance(value, tuple) else (value,)
-        values[key] = ([str(t.device) for t in tensors], [t.cpu() for t in tensors])
-        tuples[key] = isinstance(value, tuple)
+        if all(t.device.type == "cpu" for t in tensors):
+            values[key] = list(tensors)
+            tuples[key] = isinstance(value, tuple)
     partial = path.with_name(f".{path.name}.{os.getpid()}")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -88,8 +92,3 @@ def save(path: Path) -> None:
 def forget() -> None:
     """Drop this process's values (tests)."""
     _memo.clear()
-
-
-def _available(device: str) -> bool:
-    kind = torch.device(device).type
-    return kind == "cpu" or (kind == "cuda" and torch.cuda.is_available())

@@ -140,7 +140,7 @@ def test_a_planted_pickle_runs_no_code(tmp_path, weights_only):
     With weights_only=False the same file does run its program: the case shows the probe works.
     """
     cache, marker = tmp_path / "expectations.cache", tmp_path / "ran"
-    planted = {"fingerprint": expectations.fingerprint(), "values": {"k": (["cpu"], [_Planted(marker)])}}
+    planted = {"fingerprint": expectations.fingerprint(), "values": {"k": [_Planted(marker)]}}
     torch.save({**planted, "tuples": {}}, cache, pickle_module=pickle)
     if weights_only:
         assert expectations.load(cache) == 0
@@ -148,6 +148,19 @@ def test_a_planted_pickle_runs_no_code(tmp_path, weights_only):
     else:
         torch.load(cache, weights_only=False)
         assert marker.exists()
+
+
+def test_only_cpu_values_are_kept_and_taken(tmp_path):
+    """Are values on another device (a GPU's, computed by each grading process itself) neither kept nor taken?"""
+    cache = tmp_path / "expectations.cache"
+    expectations.expect("case", "cpu", lambda: torch.tensor(1.0))
+    expectations.expect("case", "meta", lambda: torch.ones((), device="meta"))
+    expectations.save(cache)
+    expectations.forget()
+    assert expectations.load(cache) == 1
+    other = {"fingerprint": expectations.fingerprint(), "values": {"k": [torch.ones(2, device="meta")]}}
+    torch.save({**other, "tuples": {"k": False}}, cache)
+    assert expectations.load(cache) == 0
 
 
 def test_the_warm_up_writes_the_file_and_the_next_one_computes_nothing(tmp_path):

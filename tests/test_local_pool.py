@@ -5,6 +5,7 @@ tests drive the pool's bookkeeping without a sandbox, torch or a course.
 """
 
 import itertools
+import json
 import os
 import subprocess
 import sys
@@ -126,3 +127,30 @@ def test_the_early_sandbox_is_used_only_with_the_assignments_limits(monkeypatch,
     taken = cluster._take_early_zygote(Course, unconfined=False)
     assert (taken is early) == reused and early.closed != reused and taken.limits == Course.limits
     assert cluster._early is None
+
+
+# Run in a fresh process that pretends a GPU is there: torch.cuda._lazy_init is what torch calls when
+# anything first uses CUDA (a cuda tensor, a cuda generator); here it notes the call instead.
+PRETEND_A_GPU = """
+import json, os, torch
+started = []
+torch.cuda.is_available = lambda: True
+torch.cuda._lazy_init = lambda: started.append(1)
+from grader.sealed.cluster import warm_up
+warm_up()
+from grader import expectations
+print(json.dumps([len(started), os.environ.get("PYTORCH_NVML_BASED_CUDA_CHECK"), expectations.computed]))
+"""
+
+
+def test_the_warm_up_starts_no_cuda_before_the_pool_forks():
+    """On a GPU machine, does the warm-up leave CUDA unstarted, so forked grading processes can start it?
+
+    A process forked after its parent started CUDA cannot use it ("Cannot re-initialize CUDA in forked
+    subprocess"): every cuda case would fail and every student lose the "any device" points.
+    """
+    proc = subprocess.run([sys.executable, "-c", PRETEND_A_GPU], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    cuda_starts, nvml_check, computed = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert cuda_starts == 0 and nvml_check == "1"
+    assert computed >= 40  # the cpu cases did run
