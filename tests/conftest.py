@@ -20,6 +20,9 @@ E2E = {
     "test_notebook::test_solution_notebook_runs_without_errors_or_stderr",  # a Jupyter kernel
     "test_notebook::test_grade_cells_show_their_points_as_a_number",
     "test_notebook::test_animation_stays_small",
+    "test_gpu::test_the_probe_finds_cuda_unusable_in_a_sandboxed_worker",  # a sandbox's zygote
+    "test_gpu::test_the_probe_accepts_a_worker_that_computes_on_the_gpu",
+    "test_gpu::test_sealed_grading_with_an_unusable_gpu_gives_full_marks_and_says_why",  # nbgrader, grade CLI
     "test_packaging",  # builds the wheel, installs it, grades from it
     "test_postgres",  # a PostgreSQL server on loopback
     "test_release",  # nbgrader generate_assignment

@@ -13,6 +13,8 @@ from grader.stand_in import placeholder_loss
 NEEDS_CUDA = pytest.mark.skipif(
     not torch.cuda.is_available(), reason="no CUDA GPU on this machine: the cuda cases run where one exists"
 )
+# Set by the sealed grader where its sandbox cannot use the GPU (grader/sealed/gpu.py): why; the cuda cases skip.
+CUDA_UNUSABLE: str | None = None
 # Devices where values are computed and compared.
 COMPUTE_DEVICES = ["cpu", pytest.param("cuda", marks=NEEDS_CUDA)]
 # Plus `meta` (shapes only, no data): catches tensors made on a hard-coded device on CPU-only machines.

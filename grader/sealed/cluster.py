@@ -89,6 +89,7 @@ def _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
 
         yield from graded_on_dask(todo, assignment, scheduler, unconfined)
         return
+    from grader.sealed import gpu
     from grader.sealed.local_pool import graded_here
 
     zygote = _take_early_zygote(assignment, unconfined)
@@ -97,6 +98,7 @@ def _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
         TIMELINE["warm"] = time.monotonic()
         zygote.wait_ready()  # before forking: the pool's processes share the zygote's one ready state
         TIMELINE["ready"] = time.monotonic()
+        gpu.skip_cuda_cases(gpu.unusable_gpu(zygote))  # before forking too: the pool's processes inherit it
         yield from graded_here(todo, assignment, jobs, zygote)
     finally:
         zygote.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from distributed import Client, WorkerPlugin, as_completed
 from distributed.scheduler import KilledWorker
 
-from grader.sealed import intake
+from grader.sealed import gpu, intake
 from grader.sealed.cluster import failed, warm_up
 from grader.sealed.session import Assignment, SubmissionResult, grade_submission
 from grader.sealed.spawn import Zygote
@@ -35,6 +35,8 @@ class SandboxPlugin(WorkerPlugin):
         global _zygote
         _zygote = Zygote(self.limits, unconfined=self.unconfined)  # boots while the checks warm up
         warm_up()
+        _zygote.wait_ready()
+        gpu.skip_cuda_cases(gpu.unusable_gpu(_zygote))
 
     def teardown(self, worker):
         if _zygote is not None:

@@ -11,7 +11,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT, FUNCTIONS, POINTS
 from grader.course import NOTEBOOK
 from grader.runner import run_checks
-from grader.sealed import intake, scan
+from grader.sealed import gpu, intake, scan
 from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.peer import RemoteError
@@ -114,6 +114,9 @@ def grade_submission(
         for fn in FUNCTIONS:
             if fn not in result.functions:
                 result.functions[fn] = not_graded(reason)
+    cuda_skipped = gpu.note()
+    if cuda_skipped:
+        result.problems.append(cuda_skipped)
     result.seconds = time.monotonic() - start
     return result
 
