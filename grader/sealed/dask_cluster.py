@@ -35,7 +35,10 @@ class SandboxPlugin(WorkerPlugin):
         global _zygote
         _zygote = Zygote(self.limits, unconfined=self.unconfined)  # boots while the checks warm up
         warm_up()
-        _zygote.wait_ready()
+        try:
+            _zygote.wait_ready()
+        except Exception:
+            return  # the sandbox's error comes back with each task, where it is reported
         gpu.skip_cuda_cases(gpu.unusable_gpu(_zygote))
 
     def teardown(self, worker):
