@@ -39,4 +39,4 @@ $(SETUP): requirements.txt pyproject.toml
 	touch $@
 
 clean:
-	rm -rf .venv gradebook.db submitted autograded/*/ feedback
+	rm -rf .venv gradebook.db expectations.cache submitted autograded/*/ feedback
