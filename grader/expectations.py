@@ -2,15 +2,15 @@
 
 A check asks `expect(label, compute)` (the `expect` fixture, grader/checks/conftest.py) for a value that
 depends on the hidden inputs only: the reference's loss, gradient, step, the least-squares optimum. Within a
-process each (case, label) is computed once; the sealed grader computes them all in its warm-up, before its
-grading processes fork, so no submission computes one again. On disk (`expectations.cache` beside the
-gradebook: grader.course.expectations_cache) they last from one run to the next, stamped with a fingerprint
-of everything that computes them (the checks, the reference, the points table, this module, torch's
-version): a file with another stamp, or one that cannot be read, is ignored and replaced, so a grade never
-comes from a stale expectation.
+process each (case, label) is computed once; the sealed grader computes the CPU ones in its warm-up, before
+its grading processes fork, so no submission computes one again (a GPU's, once per grading process). On disk
+(`expectations.cache` beside the gradebook: grader.course.expectations_cache) they last from one run to the
+next, stamped with a fingerprint of everything that computes them (the checks, the reference, the points
+table, this module, torch's version): a file with another stamp, or one that cannot be read, is ignored and
+replaced, so a grade never comes from a stale expectation.
 
-Only the sealed grader's main process reads or writes the file; a worker cannot see it (the course folder
-is not shown in the sandbox). It is loaded with torch.load(weights_only=True): tensors and plain containers,
+Only the sealed grader's main process reads or writes the file; a worker cannot see it (the course folder is
+not shown in the sandbox). It is loaded with torch.load(weights_only=True): tensors and plain containers,
 never code.
 """
 
