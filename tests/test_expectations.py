@@ -55,9 +55,11 @@ def test_expectations_are_computed_once_per_case():
 )
 def test_a_remembered_expectation_gives_the_same_verdicts(name):
     """Is every verdict and message the same with values computed afresh and with remembered ones?"""
-    submission = catalogue_submission(name)
+    submission, before = catalogue_submission(name), expectations.computed
     cold = verdicts(submission)
-    assert expectations.computed and verdicts(submission) == cold
+    computed = expectations.computed
+    assert computed > before  # the first grading computed them
+    assert verdicts(submission) == cold and expectations.computed == computed  # the second remembered them
 
 
 def test_a_caller_cannot_change_a_remembered_value():
