@@ -49,10 +49,11 @@ def release(root: Path = ROOT) -> Path:
     """source/ -> release/ with nbgrader generate_assignment, marked as generated. -> the release notebook.
 
     When nbgrader fails, the previous release/ notebook is put back (nbgrader removes it first). Points that
-    differ from grader/points.py (in the notebook or README.md) stop it first with points.PointsMismatch.
+    differ from grader/points.py (in the notebook or docs/how-grading-works.md) stop it first with
+    points.PointsMismatch.
     """
-    readme = root / "README.md"
-    points.check_consistency(root / "source" / ASSIGNMENT / NOTEBOOK, readme if readme.exists() else None)
+    doc = root / points.DOC
+    points.check_consistency(root / "source" / ASSIGNMENT / NOTEBOOK, doc if doc.exists() else None)
     path = root / "release" / ASSIGNMENT / NOTEBOOK
     previous = path.read_bytes() if path.exists() else None
     try:

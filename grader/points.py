@@ -6,8 +6,8 @@ that works only on the CPU loses exactly those. Failing a REQUIRED check scores 
 partial credit is for a function whose core is right.
 
 This table is the one source of points: the notebook's grade cells (metadata `points`), the points named in
-its exercise text and README.md's table are checked against it (`mismatches`), and `python -m grader
-release` stops with PointsMismatch when one differs.
+its exercise text and the table in docs/how-grading-works.md (DOC) are checked against it (`mismatches`), and
+`python -m grader release` stops with PointsMismatch when one differs.
 """
 
 import ast
@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 ANY_DEVICE = "any device"
+# Where the points table is shown to people, relative to the course root (the kit's own folder).
+DOC = "docs/how-grading-works.md"
 
 TABLE = {
     "mse": {
@@ -107,7 +109,7 @@ def questions(function: str) -> dict[str, str]:
 
 
 def markdown_table() -> str:
-    """The points table as README.md shows it (`python -m grader points` prints it)."""
+    """The points table as docs/how-grading-works.md shows it (`python -m grader points` prints it)."""
     lines = ["| function | check: the question it answers | points |", "|---|---|---|"]
     for fn, items in TABLE.items():
         asked = questions(fn)
@@ -122,15 +124,15 @@ def markdown_table() -> str:
 
 
 class PointsMismatch(ValueError):
-    """The notebook or README.md states other points than this table."""
+    """The notebook or docs/how-grading-works.md states other points than this table."""
 
 
 # an exercise heading in the notebook: **Exercise 1 / 练习 1 (4 points 分):** write `mse(...`
 EXERCISE_POINTS = re.compile(r"\((\d+(?:\.\d+)?) points?\b[^)]*\):\*\*\s*write `(\w+)\(")
 
 
-def mismatches(notebook: Path, readme: Path | None = None) -> list[str]:
-    """Where `notebook` (and `readme`) state other points than TABLE, one line each ([] when all agree)."""
+def mismatches(notebook: Path, doc: Path | None = None) -> list[str]:
+    """Where `notebook` (and `doc`, the table's page) state other points than TABLE, one line each ([] if none)."""
     import nbformat
 
     nb = nbformat.read(notebook, as_version=4)
@@ -158,16 +160,14 @@ def mismatches(notebook: Path, readme: Path | None = None) -> list[str]:
                         )
     problems += [f"{notebook.name}: no grade cell test_{fn} for `{fn}`" for fn in POINTS if fn not in graded]
     problems += [f"{notebook.name}: no exercise text states the points of `{fn}`" for fn in POINTS if fn not in stated]
-    if readme is not None and markdown_table() not in readme.read_text():
-        problems.append(
-            f"{readme.name}: its points table differs from grader/points.py (paste `python -m grader points`)"
-        )
+    if doc is not None and markdown_table() not in doc.read_text():
+        problems.append(f"{doc.name}: its points table differs from grader/points.py (paste `python -m grader points`)")
     return problems
 
 
-def check_consistency(notebook: Path, readme: Path | None = None) -> None:
-    """Raise PointsMismatch, listing every difference, unless `notebook` and `readme` agree with TABLE."""
-    problems = mismatches(notebook, readme)
+def check_consistency(notebook: Path, doc: Path | None = None) -> None:
+    """Raise PointsMismatch, listing every difference, unless `notebook` and `doc` agree with TABLE."""
+    problems = mismatches(notebook, doc)
     if problems:
         raise PointsMismatch(
             "The points differ from grader/points.py, the one source of points: change them there and in these "

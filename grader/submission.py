@@ -1,7 +1,7 @@
 """A student's contract functions, looked up in the namespace that defines them, called under the noise policy.
 
-Noise policy (README "Points and what the hidden checks verify"): a student function must not write to
-stderr or raise a warning. Every call a hidden check makes runs through `call_quietly`, which catches, for
+Noise policy (docs/how-grading-works.md, "Points and what the hidden checks verify"): a student function must
+not write to stderr or raise a warning. Every call a hidden check makes runs through `call_quietly`, which catches, for
 that call alone, what went to sys.stderr and every warning (Python's filters set to "always" and torch's
 once-per-process warnings switched to every time), so the verdict does not depend on what ran before; a
 call that made noise fails its check with `NoisyCall`, naming the warning categories but never quoting

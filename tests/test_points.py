@@ -1,4 +1,4 @@
-"""The points table: complete, documented, and turned into scores by the rules README.md states."""
+"""The points table: complete, documented, and turned into scores by the rules docs/how-grading-works.md states."""
 
 import nbformat
 import pytest
@@ -19,9 +19,9 @@ def test_table_prices_every_hidden_check_and_nothing_else(function):
     assert points.REQUIRED & set(points.TABLE[function]), "each function has a core check"
 
 
-def test_readme_shows_the_current_points_table():
-    """Does README.md show the table `python -m grader points` prints? (paste it in if not)"""
-    assert points.markdown_table() in (ROOT / "README.md").read_text()
+def test_docs_show_the_current_points_table():
+    """Does docs/how-grading-works.md show the table `python -m grader points` prints? (paste it in if not)"""
+    assert points.markdown_table() in (ROOT / points.DOC).read_text()
 
 
 def result(check, outcome, device="cpu"):
@@ -92,9 +92,9 @@ def grade_cell(nb, function):
     return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"test_{function}")
 
 
-def test_notebook_and_readme_state_the_tables_points():
-    """Do the notebook's grade cells, its exercise text and README.md give every function the table's points?"""
-    assert points.mismatches(SOURCE, ROOT / "README.md") == []
+def test_notebook_and_docs_state_the_tables_points():
+    """Do the notebook's grade cells, its exercise text and the docs' table give every function its points?"""
+    assert points.mismatches(SOURCE, ROOT / points.DOC) == []
 
 
 def test_grade_cell_points_that_differ_are_named(tmp_path):
@@ -129,11 +129,11 @@ def test_release_stops_on_a_points_mismatch_before_nbgrader_runs(tmp_path, monke
         grader_course.release(course)
 
 
-def test_a_changed_table_is_caught_in_the_notebook_and_readme(monkeypatch):
-    """If someone changes a function's points in the table alone, do the notebook and README checks fail?"""
+def test_a_changed_table_is_caught_in_the_notebook_and_docs(monkeypatch):
+    """If someone changes a function's points in the table alone, do the notebook and docs checks fail?"""
     table = {**points.TABLE, "mse": {**points.TABLE["mse"], points.ANY_DEVICE: 1.5}}
     monkeypatch.setattr(points, "TABLE", table)
     monkeypatch.setattr(points, "POINTS", {fn: sum(items.values()) for fn, items in table.items()})
-    problems = points.mismatches(SOURCE, ROOT / "README.md")
+    problems = points.mismatches(SOURCE, ROOT / points.DOC)
     assert any("test_mse" in p for p in problems) and any("says `mse` is worth 4" in p for p in problems)
-    assert any("README.md" in p for p in problems)
+    assert any("how-grading-works.md" in p for p in problems)
