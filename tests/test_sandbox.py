@@ -8,6 +8,7 @@ probe instead of the worker's protocol, so these tests hold whatever the protoco
 import itertools
 import json
 import os
+import pwd
 import subprocess
 import sys
 import textwrap
@@ -15,7 +16,7 @@ import textwrap
 import pytest
 
 from grader.course import ROOT
-from grader.sealed import sandbox
+from grader.sealed import identity, sandbox
 from grader.sealed.sandbox import SandboxUnavailable
 from grader.sealed.spawn import seccomp_programs
 
@@ -31,6 +32,7 @@ SHADOWING = sorted(  # the shown folders under /tmp and every folder between the
         if p.is_relative_to("/tmp") and p != sandbox.Path("/tmp")
     }
 )
+SHOWN_IN_ROOT = sorted({p.relative_to(ROOT).parts[0] for p in sandbox.shown_folders() if p.is_relative_to(ROOT)})
 NOT_ITS_TMP = ["/", "/dev", "/work", str(ROOT), str(ROOT / "grader"), "/usr", "/etc", sys.prefix, *SHADOWING]
 WRITABLE_OF = (  # code: the places in `places` a worker can create a file in
     "import os\nwritable = []\nfor p in places:\n    try:\n        open(os.path.join(p, 'w.txt'), 'w').close()\n"
@@ -83,8 +85,8 @@ DENIED = {  # probe -> code that must raise inside a worker (an OSError, ImportE
     "    threading.Thread(target=time.sleep, args=(5,), daemon=True).start()",
 }
 FACTS = {  # probe -> code whose value must be the expected one
-    "runs_as_nobody": ("import os; (os.getuid(), os.getgid())", [65534, 65534]),
-    "is_nobody_on_the_host_too": ("[line.split() for line in open('/proc/self/uid_map')]", [["65534", "65534", "1"]]),
+    "runs_as_65534": ("import os; (os.getuid(), os.getgid())", [65534, 65534]),
+    "maps_no_uid_but_its_own": ("[line.split() for line in open('/proc/self/uid_map')]", [["65534", "65534", "1"]]),
     "has_no_capabilities": (
         "[l.split()[1] for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm', 'CapBnd', 'CapAmb'))]",
         ["0000000000000000"] * 4,
@@ -97,7 +99,7 @@ FACTS = {  # probe -> code whose value must be the expected one
     "is_alone_in_its_pid_namespace": ("import os; os.getpid()", 1),
     "has_a_session_so_a_cpu_share_of_its_own": ("import os; os.getsid(0)", 1),
     "has_an_empty_private_tmp": ("import os; sorted(os.listdir('/tmp'))", UNDER_TMP),
-    "sees_no_course_folder": (f"import os; sorted(os.listdir({str(ROOT)!r}))", sorted(["grader", ".venv"])),
+    "sees_no_course_folder": (f"import os; sorted(os.listdir({str(ROOT)!r}))", SHOWN_IN_ROOT),
     "sees_the_hidden_checks_folder_empty": (f"import os; os.listdir({str(ROOT / 'grader' / 'checks')!r})", []),
     "has_no_network_but_loopback": ("[line.split(':')[0].strip() for line in open('/proc/self/net/dev')][2:]", ["lo"]),
     "can_write_nowhere_but_its_tmp": (
@@ -160,7 +162,7 @@ def run_probes(probes: dict[str, str], setup: str = "") -> dict[str, dict]:
     os.write(filter_fd, worker_filter)
     for fd in (seccomp_fd, filter_fd):
         os.lseek(fd, 0, os.SEEK_SET)
-    argv = [sys.executable, "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes), setup]
+    argv = [sandbox.python(), "-I", "-c", _probe_script(probes), str(filter_fd), json.dumps(probes), setup]
     proc = sandbox.start_boundary(argv, seccomp_fd, [filter_fd], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     os.close(seccomp_fd)
     os.close(filter_fd)
@@ -244,7 +246,7 @@ def test_a_worker_that_cannot_be_confined_runs_nothing_and_says_why():
     for fd, data in zip(fds, (zygote_filter, worker_filter), strict=True):
         os.write(fd, data)
         os.lseek(fd, 0, os.SEEK_SET)
-    argv = [sys.executable, "-I", "-c", probe_script, str(fds[1]), json.dumps({"x": "'ran'"})]
+    argv = [sandbox.python(), "-I", "-c", probe_script, str(fds[1]), json.dumps({"x": "'ran'"})]
     proc = sandbox.start_boundary(argv, fds[0], [fds[1]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     for fd in fds:
         os.close(fd)
@@ -260,11 +262,78 @@ def test_grading_refuses_loudly_where_bubblewrap_is_missing(monkeypatch):
         sandbox.check_available()
 
 
-def test_grading_refuses_loudly_where_it_cannot_switch_to_nobody(monkeypatch):
-    """Started by an ordinary user, does grading refuse (never run students as the grader's own uid)?"""
-    monkeypatch.setattr(sandbox.os, "geteuid", lambda: 1000)
-    with pytest.raises(SandboxUnavailable, match=r"nobody.*uid 1000.*root.*--unconfined"):
-        sandbox.check_available()
+def test_workers_run_on_the_host_as_the_identity_the_grader_chose():
+    """Seen from the host, is every process inside the boundary the chosen identity (never the grader's own uid
+    where the host grants another), with no supplementary group where it could drop them?"""
+    chosen = identity.current()
+    script = "import os, time; pid = os.fork()\nif pid == 0: time.sleep(30)\nprint('up', flush=True); time.sleep(30)"
+    zygote_filter, _ = seccomp_programs()
+    seccomp_fd = os.memfd_create("zygote")
+    os.write(seccomp_fd, zygote_filter)
+    os.lseek(seccomp_fd, 0, os.SEEK_SET)
+    proc = sandbox.start_boundary([sandbox.python(), "-I", "-c", script], seccomp_fd, stdout=subprocess.PIPE)
+    os.close(seccomp_fd)
+    try:
+        assert proc.stdout.readline() == b"up\n"
+        inside = _descendants(proc.pid)
+        assert len(inside) >= 3  # bubblewrap, the script, its child
+        for pid in inside:
+            status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
+            assert status["Uid"].split() == [str(chosen.uid)] * 4, (pid, status["Uid"])
+            assert status["Gid"].split() == [str(chosen.gid)] * 4, (pid, status["Gid"])
+            if chosen.kind != "own":
+                assert status["Groups"].split() == [], (pid, status["Groups"])
+    finally:
+        proc.kill()
+        proc.wait()
+    if chosen.kind != "own":
+        assert chosen.uid != os.getuid()
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], list(children.get(root, []))
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def test_grading_refuses_loudly_where_the_ids_cannot_be_mapped(monkeypatch):
+    """Where newuidmap refuses the workers' ids (not granted to this user), does grading refuse and say why?"""
+    monkeypatch.setattr(identity, "current", lambda: identity.Identity("subordinate", 1, 1))
+    with pytest.raises(SandboxUnavailable, match=r"newuidmap refused to map 1.*--unconfined"):
+        sandbox.start_boundary(["true"], os.memfd_create("empty"))
+
+
+def test_subordinate_ids_are_read_by_user_name_or_uid(tmp_path):
+    """Is the first id of the first range /etc/subuid grants the user found, by name or by number, and nothing
+    for a user with no range, an empty range or a malformed line?"""
+    table = tmp_path / "subuid"
+    me = pwd.getpwuid(os.getuid()).pw_name
+    table.write_text(f"someone:200000:65536\nbroken line\n{me}:300000:0\n{me}:400000:65536\n")
+    assert identity.first_subordinate(table, os.getuid()) == 400000
+    table.write_text(f"{os.getuid()}:500000:10\n")
+    assert identity.first_subordinate(table, os.getuid()) == 500000
+    table.write_text("someone:200000:65536\n")
+    assert identity.first_subordinate(table, os.getuid()) is None
+    assert identity.first_subordinate(tmp_path / "missing", os.getuid()) is None
+
+
+def test_the_report_says_what_the_workers_are_on_the_host():
+    """Does each identity describe itself in words, naming the reason where workers share the grader's uid?"""
+    assert "subordinate uid (100000)" in identity.Identity("subordinate", 100000, 100000).describe()
+    assert "nobody (65534)" in identity.Identity("nobody", 65534, 65534).describe()
+    own = identity.Identity("own", 1001, 1001, "uid 1001 has no subordinate ids").describe()
+    assert "own uid 1001" in own and "no subordinate ids" in own
 
 
 def test_grading_refuses_loudly_where_user_namespaces_are_off(monkeypatch):

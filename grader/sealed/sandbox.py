@@ -2,8 +2,9 @@
 
 Two layers, each enough on its own to keep the course out of reach:
 - the boundary (`bwrap_command`, in the grader): the zygote and every worker it forks run under
-  bubblewrap in new user, pid, network, ipc, uts and mount namespaces, as uid/gid 65534 with no
-  capabilities and no_new_privs, seeing only the Python installation, the system's libraries and the
+  bubblewrap in new user, pid, network, ipc, uts and mount namespaces, as uid/gid 65534 (on the host: a
+  uid of their own where the host grants one, grader/sealed/identity.py) with no capabilities and
+  no_new_privs, seeing only the Python installation, the system's libraries and the
   grader's own worker-side modules read-only (never lesson_ref, grader/checks, source/, submitted/ or
   the gradebook), under the zygote's seccomp allowlist (grader/sealed/syscalls.py);
 - each worker (`enter_worker_namespaces` then `confine_worker`, in a child of the zygote): its own user,
@@ -11,6 +12,7 @@ Two layers, each enough on its own to keep the course out of reach:
   empty /proc but for itself), resource limits it cannot raise, every capability dropped, not
   dumpable, and the workers' tighter seccomp allowlist: no new processes, no exec, no sockets, no
   signals, no namespaces or mounts, no ptrace.
+No step needs root: an ordinary user's grader and one started as root confine students the same way.
 Where the machine cannot give the boundary, `check_available` says what is missing; nothing is graded
 weaker without the instructor's explicit `--unconfined`.
 """
@@ -26,7 +28,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-SANDBOX_UID = 65534  # nobody: never the grader's uid, never root
+from grader.sealed import identity
+
+SANDBOX_UID = identity.SANDBOX_ID  # the workers' uid and gid inside the sandbox
 STAGING = "/mnt"  # where the launcher mounts the shown folders, in its own mount namespace only
 SYSTEM_PYTHON = "/usr/bin/python3"  # Debian's, with libseccomp's own bindings (python3-seccomp)
 WAYS_OUT = (
@@ -56,21 +60,11 @@ class Limits:
 
 # -- the boundary (grader side) ------------------------------------------------------------------------
 
-
-def boundary_identity() -> dict:
-    """Popen arguments that start bubblewrap as the host's unprivileged user nobody.
-
-    Inside, the sandbox's uid 65534 maps to the uid that started bubblewrap; started by root that would
-    be root, started by the instructor their own uid. So the grader must be root, and bubblewrap is
-    started as nobody: then every worker is nobody on the host too, owning nothing of the course.
-    """
-    if os.geteuid() != 0:
-        raise SandboxUnavailable(
-            "sealed grading runs student code as the host's unprivileged user nobody (uid 65534), never as "
-            f"the grader's own user; only a grader started as root can switch to it, and this one runs as uid "
-            f"{os.geteuid()}. Start it as root (e.g. sudo). {WAYS_OUT}"
-        )
-    return {"user": SANDBOX_UID, "group": SANDBOX_UID, "extra_groups": [], "cwd": "/"}
+USERNS_OFF = (
+    "unprivileged user namespaces are off on this machine: ask an administrator to enable them (sysctl "
+    "user.max_user_namespaces > 0; kernel.unprivileged_userns_clone=1 on Debian kernels before 6.1; on "
+    "Ubuntu 24.04 and later, kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap)"
+)
 
 
 def check_available() -> None:
@@ -83,14 +77,11 @@ def check_available() -> None:
         ["bwrap", "--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID), "--ro-bind", "/", "/", "true"],
         capture_output=True,
         text=True,
-        **boundary_identity(),
+        cwd="/",
     )
     if probe.returncode != 0:
-        raise SandboxUnavailable(
-            "bubblewrap cannot create the user, pid and network namespaces "
-            f"({probe.stderr.strip() or 'exit ' + str(probe.returncode)}): unprivileged user namespaces "
-            f"may be off (sysctl kernel.unprivileged_userns_clone / user.max_user_namespaces). {WAYS_OUT}"
-        )
+        said = probe.stderr.strip() or f"exit {probe.returncode}"
+        raise SandboxUnavailable(f"bubblewrap cannot create its namespaces ({said}): {USERNS_OFF}. {WAYS_OUT}")
     seccomp = subprocess.run([SYSTEM_PYTHON, "-I", "-c", "import seccomp"], capture_output=True)
     if seccomp.returncode != 0:
         missing = f"libseccomp's Python bindings for {SYSTEM_PYTHON} (Debian's python3-seccomp) are missing."
@@ -98,32 +89,69 @@ def check_available() -> None:
 
 
 def start_boundary(argv: list[str], seccomp_fd: int, pass_fds=(), wrapper=(), **popen) -> subprocess.Popen:
-    """Start `argv` inside the boundary, as nobody, under the seccomp program read from seccomp_fd.
+    """Start `argv` inside the boundary, as 65534, under the seccomp program read from seccomp_fd.
 
-    The folders the boundary shows may lie where nobody cannot walk (a Python under /root, say), so a
-    launcher, still root, binds each of them under a staging tmpfs in a mount namespace of its own
-    (nothing changes on the host), becomes nobody, and execs bubblewrap there. `wrapper` goes before
-    bwrap (strace).
+    A launcher (`launch`, a child of the grader) opens the shown folders (they may lie where the workers'
+    identity cannot walk: a home folder of mode 0700), makes a user and mount namespace of its own, and
+    waits while the grader maps the sandbox's 65534 there to the workers' host identity
+    (grader/sealed/identity.py); then it binds the folders under a staging tmpfs, becomes 65534 and execs
+    bubblewrap. Nothing changes on the host, and nothing needs root. `wrapper` goes before bwrap (strace).
     """
-    boundary_identity()
+    who = identity.current()
     folders = shown_folders()
     staging = {path: f"{STAGING}/{i}" for i, path in enumerate(folders)}
     cmd = [*wrapper, *bwrap_command(argv, seccomp_fd, staging)]
+    ready_r, ready_w = os.pipe()  # launcher -> grader: "my namespaces are made"
+    go_r, go_w = os.pipe()  # grader -> launcher: "they have their ids"
     entry = f"import sys; sys.path.insert(0, {str(package_root())!r}); import grader.sealed.sandbox as s; s.launch()"
-    launcher = [sys.executable, "-I", "-c", entry, json.dumps([str(f) for f in folders]), *cmd]
-    return subprocess.Popen(launcher, pass_fds=[*pass_fds, seccomp_fd], cwd="/", **popen)
+    launcher = [sys.executable, "-I", "-c", entry, json.dumps([str(f) for f in folders]), str(ready_w), str(go_r)]
+    try:
+        proc = subprocess.Popen([*launcher, *cmd], pass_fds=[*pass_fds, seccomp_fd, ready_w, go_r], cwd="/", **popen)
+    finally:
+        os.close(ready_w)
+        os.close(go_r)
+    try:
+        if os.read(ready_r, 1) != b"u":
+            raise SandboxUnavailable(f"the sandbox's launcher could not create a user namespace: {USERNS_OFF}.")
+        who.map_into(proc.pid)
+        os.write(go_w, b"g")
+    except (SandboxUnavailable, identity.MappingFailed, OSError) as err:
+        proc.kill()
+        proc.wait()
+        raise SandboxUnavailable(f"{err} {WAYS_OUT}") from None
+    finally:
+        os.close(ready_r)
+        os.close(go_w)
+    return proc
 
 
 def launch() -> None:
-    """The launcher (root, in a child of the grader): stage the shown folders, become nobody, exec bwrap."""
-    folders, cmd = json.loads(sys.argv[1]), sys.argv[2:]
-    _check(_libc.unshare(CLONE_NEWNS), "unshare(CLONE_NEWNS)")
+    """The launcher: own user and mount namespaces; once mapped, stage the shown folders, become 65534, exec bwrap."""
+    folders, ready, go, cmd = json.loads(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
+    try:
+        _check(_libc.unshare(CLONE_NEWUSER | CLONE_NEWNS), "unshare(CLONE_NEWUSER | CLONE_NEWNS)")
+    except OSError as err:
+        sys.exit(f"the sandbox's launcher: {err}")
+    # opened as the grader's uid (it may walk there; 65534 may not), in this mount namespace (bind needs that)
+    opened = [os.open(folder, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC) for folder in folders]
+    os.write(ready, b"u")
+    if os.read(go, 1) != b"g":
+        sys.exit(1)  # the grader could not map our ids and has said why
+    os.close(ready)
+    os.close(go)
+    # files made here must belong to an id mapped in this namespace: the grader's own may not be (EOVERFLOW)
+    _libc.setfsgid(SANDBOX_UID)
+    _libc.setfsuid(SANDBOX_UID)
     _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing below propagates back to the host
     _mount("tmpfs", STAGING, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
-    for i, folder in enumerate(folders):
+    for i, fd in enumerate(opened):
         os.mkdir(f"{STAGING}/{i}")
-        _mount(folder, f"{STAGING}/{i}", None, MS_BIND | MS_REC)
-    os.setgroups([])
+        _mount(f"/proc/self/fd/{fd}", f"{STAGING}/{i}", None, MS_BIND | MS_REC)
+        os.close(fd)
+    try:
+        os.setgroups([])
+    except PermissionError:
+        pass  # "own" identity: the kernel denies setgroups to an unprivileged map (docs/threat-model.md)
     os.setresgid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
     os.setresuid(SANDBOX_UID, SANDBOX_UID, SANDBOX_UID)
     os.execvp(cmd[0], cmd)
@@ -132,6 +160,11 @@ def launch() -> None:
 def package_root() -> Path:
     """The folder holding the `grader` package (this repository, or site-packages for a wheel)."""
     return Path(__file__).resolve().parent.parent.parent
+
+
+def python() -> str:
+    """This interpreter as the boundary shows it: its folder resolved (a venv reached by a link shows resolved)."""
+    return str(Path(sys.executable).parent.resolve() / Path(sys.executable).name)
 
 
 def hidden_paths() -> list[Path]:

@@ -5,7 +5,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -61,7 +60,7 @@ class Zygote:
             f"main({theirs.fileno()}, {filter_fd}, {json.dumps(dataclasses.asdict(self.limits))!r}, "
             f"confined={not unconfined})"
         )
-        argv = [sys.executable, "-I", "-c", entry]
+        argv = [sandbox.python(), "-I", "-c", entry]
         fds = [theirs.fileno(), filter_fd]
         self._log = tempfile.TemporaryFile()  # the zygote's own stderr (workers write nowhere)
         streams = {"stdin": subprocess.DEVNULL, "stdout": self._log, "stderr": self._log}
