@@ -1,6 +1,13 @@
 """nbgrader settings for the lesson2_sgd course (this folder is the course root)."""
 
+import os
+
 c = get_config()  # noqa: F821 (injected by traitlets)
+
+# How `nbgrader autograde` and formgrader's Autograde button grade: "sealed" (the student's code in the sandbox,
+# the hidden checks outside it; grader/sealed/nbgrader_steps.py) or "in-kernel" (stock nbgrader: both in the
+# student's own kernel). The environment variable LESSON2_GRADING overrides it for one command.
+GRADING = os.environ.get("LESSON2_GRADING", "sealed")
 
 c.CourseDirectory.course_id = "lesson2_sgd_course"
 # The gradebook: SQLite in the course root, nbgrader's embedded default.
@@ -25,6 +32,14 @@ c.GenerateAssignment.preprocessors = [
     *GenerateAssignment.class_traits()["preprocessors"].default(),
     "grader.generated.MarkGenerated",
 ]
+if GRADING == "sealed":
+    from nbgrader.converters import Autograde
+
+    from grader.sealed.nbgrader_steps import sealed_steps
+
+    c.Autograde.autograde_preprocessors = sealed_steps(Autograde.class_traits()["autograde_preprocessors"].default())
+elif GRADING != "in-kernel":
+    raise ValueError(f"LESSON2_GRADING / GRADING is {GRADING!r}: use 'sealed' or 'in-kernel'")
 # A student's own stub is a plain NotImplementedError.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 

@@ -23,13 +23,16 @@ class NbgraderFailed(RuntimeError):
     """An nbgrader command exited non-zero; the message holds the end of its log."""
 
 
-def nbgrader(root: Path, *args: str, allow_failed_students: bool = False, on_line=None) -> str:
+def nbgrader(root: Path, *args: str, allow_failed_students: bool = False, on_line=None, grading: str = "") -> str:
     """Run the real `nbgrader` CLI in course folder `root`; return its log (on_line(line) sees each as it comes).
 
     With allow_failed_students, an exit status caused only by some students' notebooks is no failure.
+    grading: "sealed" or "in-kernel" for this command (nbgrader_config.py's LESSON2_GRADING); "": the config's.
     """
     bindir = Path(sys.executable).parent  # nbgrader shells out to `alembic`, installed beside it
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    if grading:
+        env["LESSON2_GRADING"] = grading
     command = [str(bindir / "nbgrader"), *args]
     merged = dict(stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     with subprocess.Popen(command, cwd=root, env=env, **merged) as proc:
@@ -82,9 +85,13 @@ def failed_students(log: str) -> list[str]:
     return re.findall(rf"error processing assignment '{ASSIGNMENT}' for student '([^']+)'", log)
 
 
-def autograde(root: Path = ROOT, show_progress: bool = False, timeline: dict[str, float] | None = None) -> list[str]:
+def autograde(
+    root: Path = ROOT, show_progress: bool = False, timeline: dict[str, float] | None = None, grading: str = "in-kernel"
+) -> list[str]:
     """nbgrader autograde every student in submitted/. -> the students it could not grade (the rest are graded).
 
+    grading: "in-kernel" (stock nbgrader: the student's code and the hidden tests in one kernel), or "sealed"
+    (nbgrader's own converter with grader/sealed/nbgrader_steps.py, one student after another).
     timeline: gets `first`, when nbgrader began its first student (time.monotonic()), and `students`, how many
     it began.
     """
@@ -92,9 +99,11 @@ def autograde(root: Path = ROOT, show_progress: bool = False, timeline: dict[str
 
     students = [d for d in (root / "submitted").iterdir() if d.is_dir()] if (root / "submitted").is_dir() else []
     with progress_bar(show_progress) as progress:
-        bar = progress.add_task("grading (nbgrader, in kernels)", total=len(students))
+        bar = progress.add_task(f"grading (nbgrader, {grading})", total=len(students))
         done = StudentsDone(progress, bar)
-        log = nbgrader(root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True, on_line=done)
+        log = nbgrader(
+            root, "autograde", ASSIGNMENT, "--force", allow_failed_students=True, on_line=done, grading=grading
+        )
     if timeline is not None and done.first is not None:
         timeline.update(first=done.first, students=done.started)
     return failed_students(log)

@@ -16,7 +16,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
 from nbgrader.coursedir import CourseDirectory
-from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
@@ -24,6 +24,7 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT
 from grader.course import NOTEBOOK, db_url
 from grader.sealed import intake
+from grader.sealed.nbgrader_steps import sealed_steps
 from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
 
 UNCONFINED = "graded WITHOUT the sandbox (--unconfined): the student's code ran unconfined"
@@ -70,11 +71,8 @@ class SealedAutograde:
         self.coursedir.student_id = result.student
         converter = Autograde(coursedir=self.coursedir, config=self.config, log=self.log)
         converter.force = True
-        sealed = SealedOutputs(result=result)
-        converter.autograde_preprocessors = [
-            *(sealed if pp is Execute else pp for pp in converter.autograde_preprocessors),
-            ShowReleaseTests(visible_sources=self.assignment.visible_sources),
-        ]
+        steps = sealed_steps(converter.autograde_preprocessors, result)
+        converter.autograde_preprocessors = steps
         self.errors.lines.clear()
         submitted = self.root / "submitted" / result.student / ASSIGNMENT / NOTEBOOK
         if result.rejected or intake.refusal(submitted):  # never let nbgrader read a link to source/, a FIFO
@@ -83,7 +81,7 @@ class SealedAutograde:
             with warnings.catch_warnings():  # nbgrader's own add_submission trips SQLAlchemy's autoflush warning
                 warnings.simplefilter("ignore", SAWarning)
                 converter.start()
-            converted = sealed.ran
+            converted = any(getattr(step, "ran", False) for step in steps)
         except NbGraderException:
             converted = False
         except Exception as err:  # nbgrader broke otherwise on this submission: only this one is affected
@@ -93,10 +91,9 @@ class SealedAutograde:
             said = next((line for line in self.errors.lines if "Traceback" not in line), "")
             said = f" ({said})" if said else ""
             result.problems.append(f"nbgrader could not autograde it{said}: 0 points, marked for manual grading")
-        with Gradebook(self.url) as gb:
-            if not converted:
+            with Gradebook(self.url) as gb:  # (converted: nbgrader's last step, SealedReview, marked them)
                 _record_unprocessed(gb, result)
-            _mark_for_review(gb, result)
+                mark_for_review(gb, result)
 
 
 def _refuse_to_read():
@@ -220,7 +217,7 @@ def review_reasons(result: SubmissionResult) -> dict[str, str]:
     return reasons
 
 
-def _mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
+def mark_for_review(gb: Gradebook, result: SubmissionResult) -> None:
     """Each function with a review reason: its grade needs manual grading, the reason is its solution's comment."""
     notebook = NOTEBOOK.removesuffix(".ipynb")
     for fn, reason in review_reasons(result).items():
