@@ -300,3 +300,138 @@ def test_the_report_shows_student_text_escaped(run):
     page = (root / "autograded" / "class_summary.html").read_text()
     assert "<figure" in page and "\x1b" not in page
     assert "HYPERLINK(&quot;http://x&quot;)" in page or "HYPERLINK(&quot;" in page
+
+
+# -- the worker holds nothing of the instructor's notebook that the release does not show -------------------
+
+# A student cell that walks the worker's memory (every container gc knows of, and docstrings) and reports the
+# instructor-only lines it finds, by hash, so that the cell itself holds none of them; it ends the process
+# when it finds one not in ALLOWED (which a graded run reports as a problem of that cell).
+MEMORY_SCAN = """
+import gc as _gc, hashlib as _hashlib, os as _os
+_wanted, _allowed, _found = set(WANTED), set(ALLOWED), set()
+def _look(_s):
+    if type(_s) is str and len(_s) >= 8:
+        for _line in _s.splitlines():
+            _line = _line.strip()
+            if len(_line) >= 8:
+                _digest = _hashlib.sha256(_line.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+                if _digest in _wanted:
+                    _found.add(_digest)
+for _o in _gc.get_objects():
+    if type(_o) is dict:
+        for _k, _v in list(_o.items()):
+            _look(_k)
+            _look(_v)
+    elif type(_o) in (list, tuple, set, frozenset):
+        for _v in list(_o):
+            _look(_v)
+    elif type(_o).__name__ in ("function", "type", "module"):
+        _look(getattr(_o, "__doc__", None))
+print("found:", sorted(_found))
+if _found - _allowed:
+    _os._exit(7)
+"""
+
+
+OWN_WORDS = {  # a correct notebook in other words than the source's solutions (no line in common)
+    "mse": "def mse(y_hat, y):\n    return torch.mean((y - y_hat) ** 2)\n",
+    "update": (
+        "def update(x, y, a, lr):\n    l = mse(x @ a, y)\n    l.backward()\n    with torch.no_grad():\n"
+        "        a -= lr * a.grad\n    a.grad = None\n    return l\n"
+    ),
+    "minibatch_sgd": (
+        "def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):\n    out = []\n    for _ in range(epochs):\n"
+        "        order = torch.randperm(len(x), generator=generator, device=x.device)\n"
+        "        for batch in order.split(bs):\n            out.append(update(x[batch], y[batch], a, lr).item())\n"
+        "    return out\n"
+    ),
+    "cross_entropy": (
+        "def cross_entropy(logits, target):\n    lse = torch.logsumexp(logits, dim=1)\n"
+        "    mine = logits[torch.arange(len(target), device=logits.device), target]\n    return (lse - mine).mean()\n"
+    ),
+}
+
+
+def instructor_only_lines(source_nb, release_nb) -> dict[str, str]:
+    """Every line of the source notebook that the release lacks (solutions, hidden tests), by its hash."""
+    import hashlib
+
+    released = {line.strip() for cell in release_nb.cells for line in cell.source.splitlines()}
+    lines = {line.strip() for cell in source_nb.cells for line in cell.source.splitlines()}
+    only = [line for line in lines if len(line) >= 8 and line not in released]
+    return {hashlib.sha256(line.encode()).hexdigest()[:16]: line for line in only}
+
+
+def scan_cell(wanted, allowed=()) -> str:
+    return f"WANTED = {sorted(wanted)!r}\nALLOWED = {sorted(allowed)!r}\n{MEMORY_SCAN}"
+
+
+def run_in_a_worker(zygote, cells, grade_cells) -> list[dict]:
+    """Run cells in a fresh sandboxed worker, every verdict 1 point; -> the last cell's outputs."""
+    import time
+
+    from grader.sealed.grader_end import GraderEnd
+    from grader.sealed.spawn import Worker
+
+    worker = Worker(zygote)
+    try:
+        end = GraderEnd(worker.sock, budget_end=time.monotonic() + 120, call_timeout=10)
+        end.on_grade = lambda fn: {"points": 1.0, "message": ""}
+        ran = end.run_cells(cells, set(), 60, grade_cells)
+        return [json.loads(output) for output in ran[-1]["outputs"]]
+    finally:
+        worker.kill()
+
+
+def found_in(outputs) -> set[str]:
+    text = "".join(o.get("text", "") for o in outputs)
+    assert text.startswith("found: "), outputs
+    return set(json.loads(text.removeprefix("found: ").strip().replace("'", '"')))
+
+
+@pytest.fixture(scope="module")
+def zygote():
+    from grader.sealed.session import Assignment
+    from grader.sealed.spawn import Zygote
+
+    zygote = Zygote(Assignment.load(course.ROOT).limits)
+    zygote.wait_ready()
+    yield zygote
+    zygote.close()
+
+
+def test_no_instructor_only_line_is_in_a_workers_memory(zygote, source_nb, release_nb):
+    """Can a student cell that walks the worker's memory find a solution or hidden-test line? It must not.
+
+    Lines the worker holds without any notebook (a torch docstring's `return loss`) are not the notebook's:
+    a worker given only the scan names them. A worker given the grade cells in their instructor form shows
+    that the scan finds hidden tests where they are; a whole sealed grading (graded run and feedback run) of
+    a notebook solved in other words, with the scan as its last cell, must find none, in either run.
+    """
+    from grader.sealed import intake
+    from grader.sealed.session import Assignment, _cells_to_run, grade_submission
+
+    wanted = instructor_only_lines(source_nb, release_nb)
+    assignment = Assignment.load(course.ROOT)
+    baseline = found_in(run_in_a_worker(zygote, [(0, scan_cell(wanted, allowed=wanted))], {}))
+    assert not {wanted[h] for h in baseline} & {"### BEGIN HIDDEN TESTS", "### BEGIN SOLUTION"}
+
+    nb = samples.filled_notebook(release_nb, {}, OWN_WORDS)
+    assert not {line.strip() for text in OWN_WORDS.values() for line in text.splitlines()} & set(wanted.values())
+    nb.cells.append(nbformat.v4.new_code_cell(scan_cell(wanted, baseline)))
+    cells, graded, _ = _cells_to_run(nb, assignment)
+    grade_cells = {index: fn for fn, index in graded.items()}
+    instructor_form = [
+        (i, assignment.grade_sources[f"test_{grade_cells[i]}"] if i in grade_cells else s) for i, s in cells[:-1]
+    ]
+    instructor_form.append((cells[-1][0], scan_cell(wanted, allowed=wanted)))
+    leaked = found_in(run_in_a_worker(zygote, instructor_form, grade_cells))
+    assert {wanted[h] for h in leaked} >= {"### BEGIN HIDDEN TESTS", 'award("mse", globals())'}
+
+    handed = intake.Handed(nbformat.writes(nb).encode())
+    result = grade_submission("scan", handed, assignment, zygote)
+    scan_index = len(nb.cells) - 1
+    assert not [p for p in result.problems if p.startswith(f"cell {scan_index} ")], result.problems  # never exited
+    found = found_in(result.outputs[scan_index])
+    assert found <= baseline, sorted(wanted[h] for h in found - baseline)

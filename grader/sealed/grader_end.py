@@ -115,7 +115,13 @@ class GraderEnd(Peer):
         self.expected_cells = [index for index, _ in cells if index not in skip]
         self.grade_cells = grade_cells
         self.current_cell = None
-        message = {"op": "run", "cells": [list(c) for c in cells], "skip": sorted(skip), "images_after": images_after}
+        message = {
+            "op": "run",
+            "cells": [list(c) for c in cells],
+            "skip": sorted(skip),
+            "images_after": images_after,
+            "grade_cells": sorted([index, fn] for index, fn in grade_cells.items()),  # each ends with its verdict
+        }
         return self.request(message, cell_timeout)
 
     def start_check(self, function: str) -> None:

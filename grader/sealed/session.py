@@ -1,6 +1,7 @@
 """Grade one submission, sealed: its cells run in a sandboxed worker, the hidden checks here."""
 
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,8 +28,8 @@ MAX_WORKER_STARTS = 6
 class Assignment:
     """What grading needs from the course: grade cells as nbgrader restores them, and its settings."""
 
-    grade_sources: dict[str, str]  # grade_id -> the instructor's cell (visible and hidden tests)
-    visible_sources: dict[str, str]  # grade_id -> the release version (what feedback may show)
+    grade_sources: dict[str, str]  # grade_id -> the instructor's cell (visible and hidden tests), never sent out
+    visible_sources: dict[str, str]  # grade_id -> the release version (what the worker runs, what feedback shows)
     ignore_stderr: str  # nbgrader's IgnorePattern.pattern
     cell_timeout: float  # nbgrader's Execute.timeout
     call_timeout: float = 10.0  # one call of a student function by a check
@@ -44,6 +45,8 @@ class Assignment:
             nb_cells[folder] = {
                 c.metadata.nbgrader.grade_id: c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
             }
+        for grade_id, source in nb_cells["source"].items():
+            check_hidden_part(grade_id, source, nb_cells["release"].get(grade_id))
         pattern = config.IgnorePattern.pattern if config.IgnorePattern.get("enabled") else ""
         sealed = config.SealedGrader
         limits = Limits(memory_bytes=int(sealed.get("memory_mb", Limits.memory_bytes // 2**20)) * 2**20)
@@ -56,6 +59,32 @@ class Assignment:
             float(sealed.get("submission_budget", cls.submission_budget)),
             limits,
         )
+
+
+class UnknownHiddenTests(ValueError):
+    """A grade cell's hidden part is not the award() call that the sealed grader answers in its place."""
+
+
+def check_hidden_part(grade_id: str, source: str, release: str | None) -> None:
+    """Raise UnknownHiddenTests unless the instructor's grade cell is its release text then `award("<fn>", ...)`.
+
+    A worker runs the release text and the grader answers the rest (worker.py): other hidden code would never run.
+    """
+    fn = grade_id.removeprefix("test_")
+    hidden = source[len(release) :] if release is not None and source.startswith(release) else None
+    expected = HIDDEN_AWARD.format(fn=re.escape(fn))
+    if fn not in FUNCTIONS or hidden is None or not re.fullmatch(expected, hidden.strip()):
+        raise UnknownHiddenTests(
+            f"grade cell {grade_id}: sealed grading runs its release text and answers the hidden part itself, "
+            f"so that part must be `from grader.hidden import award` and `award(\"{fn}\", globals())` between "
+            "### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS, at the end of the cell"
+        )
+
+
+HIDDEN_AWARD = (
+    r"### BEGIN HIDDEN TESTS\s+from grader\.hidden import award\s+"
+    r"award\(\s*[\"']{fn}[\"']\s*,\s*globals\(\)\s*\)\s+### END HIDDEN TESTS"
+)
 
 
 @dataclass
@@ -153,7 +182,7 @@ def _grade_into(result: SubmissionResult, handed: intake.Handed, assignment: Ass
 
 
 def _cells_to_run(nb, assignment):
-    """The code cells to run, grade cells restored from the source.
+    """The code cells to run, grade cells restored in their release form (the worker never holds hidden tests).
 
     -> (cells, {function: its grade cell's index}, {function that cannot be graded: why}).
     """
@@ -164,9 +193,9 @@ def _cells_to_run(nb, assignment):
             continue
         nbgrader = cell.get("metadata", {}).get("nbgrader", {})
         grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
-        if isinstance(grade_id, str) and grade_id in assignment.grade_sources:
+        if isinstance(grade_id, str) and grade_id in assignment.visible_sources:
             seen.setdefault(grade_id, []).append(index)
-            cells.append((index, assignment.grade_sources[grade_id]))
+            cells.append((index, assignment.visible_sources[grade_id]))  # the worker answers the hidden part
         else:
             source = cell.get("source", "")
             cells.append((index, source if isinstance(source, str) else "".join(map(str, source))))

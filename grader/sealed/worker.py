@@ -1,11 +1,14 @@
 """The sandboxed worker: runs a student's notebook cells as Jupyter does and serves the grader's calls into them.
 
 Runs in a child forked from the zygote, confined: nothing of lesson_ref or the hidden checks is in this
-process or readable from it. Cells run in an IPython InteractiveShell (magics, `!` lines, display(), the
-inline matplotlib backend, execution counts); each cell's outputs come back as nbformat v4 output dicts,
-as nbclient stores them from a kernel's messages.
+process or readable from it, nor any text of the instructor's notebook that the release does not show: a
+grade cell comes in its release form, and its hidden part (the call that shows the function's verdict) is
+answered by the grader when the cell's own code has run. Cells run in an IPython InteractiveShell (magics,
+`!` lines, display(), the inline matplotlib backend, execution counts); each cell's outputs come back as
+nbformat v4 output dicts, as nbclient stores them from a kernel's messages.
 """
 
+import ast
 import base64
 import builtins
 import contextlib
@@ -302,6 +305,28 @@ def _images_off(shell):
             formatter.enabled = was
 
 
+class _VerdictAtTheEnd(ast.NodeTransformer):
+    """Ends a grade cell with a call that shows its function's verdict, where the hidden tests' call stood.
+
+    The call is a node, not text: no hidden test source is ever in the worker, and a traceback through it
+    names the cell's line past its release text, with no source to quote.
+    """
+
+    def __init__(self, name: str, line: int):
+        self.name, self.line = name, line
+
+    def visit_Module(self, node):
+        call = ast.Expr(ast.Call(ast.Name(self.name, ast.Load()), [], []))
+        for part in ast.walk(call):
+            part.lineno = part.end_lineno = self.line
+            part.col_offset = part.end_col_offset = 0
+        node.body.append(call)
+        return node
+
+
+VERDICT_NAME = "__grade_cell_verdict__"  # bound in the namespace only while its grade cell runs
+
+
 def _pager(self, data, start=0, screen_lines=0, pager_cmd=None):
     """In a kernel, help (`obj?`) is a pager payload that nbclient does not store: nothing reaches the cell."""
 
@@ -320,37 +345,52 @@ class Notebook:
         hidden = types.ModuleType("grader.hidden")
         hidden.award = self.award
         hidden.HiddenChecksFailed = HiddenChecksFailed
-        sys.modules["grader.hidden"] = hidden  # what the restored hidden test cells import
+        sys.modules["grader.hidden"] = hidden  # for a notebook that imports it itself: award() asks the grader
 
     def award(self, function, namespace=None):
-        """The hidden cell's call: the grader runs the checks through this worker and says the verdict."""
+        """A grade cell's verdict: the grader runs the checks through this worker and says the verdict."""
         verdict = self.peer.request({"op": "grade", "function": str(function)})
         return show_verdict(float(verdict["points"]), str(verdict["message"]))
 
     def run(self, message):
         """Run the cells in order (skipping some). -> each cell's index, execution count and outputs (JSON each).
 
-        An empty cell is not run and takes no execution count, as in nbclient.
+        An empty cell is not run and takes no execution count, as in nbclient; a grade cell (`grade_cells`:
+        [index, function] pairs) always runs, as its instructor version holds the hidden tests.
         """
         results = []
         skip = set(message["skip"])
         images_after = message.get("images_after")
+        grade_cells = {int(index): str(fn) for index, fn in message.get("grade_cells", [])}
         for index, source in message["cells"]:
             if index in skip:
                 continue
-            if not str(source).strip():
+            if not str(source).strip() and index not in grade_cells:
                 results.append({"index": index, "execution_count": None, "outputs": []})
                 continue
             self.peer.request({"op": "cell_start", "index": index})
             unseen = images_after is not None and index > images_after
             with _images_off(self.shell) if unseen else contextlib.nullcontext():
-                count, outputs = self.run_cell(str(source))
+                count, outputs = self.run_cell(str(source), grade_cells.get(index))
             results.append({"index": index, "execution_count": count, "outputs": [json.dumps(o) for o in outputs]})
         return results
 
-    def run_cell(self, source: str) -> tuple[int, list[dict]]:
-        """Run one cell as a kernel's execute request. -> (its execution count, its outputs)."""
+    def run_cell(self, source: str, graded: str | None = None) -> tuple[int, list[dict]]:
+        """Run one cell as a kernel's execute request. -> (its execution count, its outputs).
+
+        graded: the function whose verdict the cell ends with (a grade cell, in its release form).
+        """
         shell = self.shell
+        if graded is not None:
+            ending = _VerdictAtTheEnd(VERDICT_NAME, len(source.splitlines()) + 1)
+            shell.ast_transformers.append(ending)
+            self.ns[VERDICT_NAME] = lambda: self.award(graded)
+            try:
+                return self.run_cell(source)
+            finally:
+                self.ns.pop(VERDICT_NAME, None)
+                with contextlib.suppress(ValueError):
+                    shell.ast_transformers.remove(ending)
         outputs = shell.outputs = _Outputs(self.displays, self.output_left)
         count = shell.execution_count
         saved = sys.stdout, sys.stderr, builtins.input, getpass.getpass
