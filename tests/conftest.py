@@ -28,6 +28,7 @@ E2E = {
     "test_release",  # nbgrader generate_assignment
     "test_class_summary::test_class_summary_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
     "test_sealed",  # sealed grading of a whole course through the CLI
+    "test_nbgrader_sealed",  # nbgrader autograde with the config's sealed steps, against the CLI and in-kernel
     "test_unconfined",  # grade refusing, and grading with --unconfined, through the CLI
 }
 

@@ -61,6 +61,11 @@ class SealedExecute(NbGraderPreprocessor):
         for problem in result.problems:
             self.log.warning("%s: %s", student, inert.one_line(problem, 2000))
         if result.rejected:  # what nbgrader read is not what the student handed in (a link, a FIFO): keep none of it
+            from grader.sealed.recording import mark_for_review, record_unprocessed
+
+            with Gradebook(resources["nbgrader"]["db_url"]) as gb:  # as `grade` records it: 0, for manual grading
+                record_unprocessed(gb, result)
+                mark_for_review(gb, result)
             raise NotGraded(f"{student}: the submission was not read ({'; '.join(result.problems)[:500]})")
         return result
 

@@ -92,7 +92,7 @@ class SealedAutograde:
             said = f" ({said})" if said else ""
             result.problems.append(f"nbgrader could not autograde it{said}: 0 points, marked for manual grading")
             with Gradebook(self.url) as gb:  # (converted: nbgrader's last step, SealedReview, marked them)
-                _record_unprocessed(gb, result)
+                record_unprocessed(gb, result)
                 mark_for_review(gb, result)
 
 
@@ -184,7 +184,7 @@ def inert(output: dict) -> dict:
     return {**output, "data": data, "metadata": metadata}
 
 
-def _record_unprocessed(gb: Gradebook, result: SubmissionResult) -> None:
+def record_unprocessed(gb: Gradebook, result: SubmissionResult) -> None:
     """A submission nbgrader could not autograde: 0 in every grade (sealed verdicts), left for manual grading."""
     gb.update_or_create_student(result.student)
     try:
