@@ -20,19 +20,26 @@ test: $(SETUP) sandbox-packages system-packages
 	$(PY) -m pytest
 
 # The sealed grader's sandbox (grader/sealed/sandbox.py): bubblewrap for the namespaces, libseccomp's own
-# Python bindings (for Debian's python3) to compile the syscall allowlists. Installed only when missing.
+# Python bindings (for Debian's python3) to compile the syscall allowlists, shadow's newuidmap/newgidmap
+# (uidmap) so that workers get a uid of their own. Installed only when missing, and only by root: an
+# ordinary user is told what to ask an administrator for (grading itself says what is missing, if anything).
+SANDBOX_DEBS := bubblewrap python3-seccomp uidmap
 sandbox-packages:
-	@command -v bwrap >/dev/null && /usr/bin/python3 -c "import seccomp" 2>/dev/null || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap python3-seccomp >/dev/null; }
+	@command -v bwrap >/dev/null && /usr/bin/python3 -c "import seccomp" 2>/dev/null && command -v newuidmap >/dev/null || \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SANDBOX_DEBS) >/dev/null; \
+		else echo "note: the sandbox wants Debian's $(SANDBOX_DEBS); ask an administrator to install what is missing"; fi
 
 # What the tests start besides Python: headless Chromium (the grade report's screenshot) and a PostgreSQL
 # server on loopback (the db_url test). Debian packages, installed only when missing.
 system-packages:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
 
+# Debian's Python 3.11: every user can read it, so the venv serves the test users and a shared server alike.
 $(SETUP): requirements.txt pyproject.toml
-	python3 -m venv .venv
+	@/usr/bin/python3 -c "import ensurepip" 2>/dev/null || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	/usr/bin/python3 -m venv .venv
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .

@@ -27,7 +27,9 @@ E2E = {
     "test_postgres",  # a PostgreSQL server on loopback
     "test_release",  # nbgrader generate_assignment
     "test_class_summary::test_class_summary_page_shows_its_four_figures_in_a_real_browser",  # headless Chromium
+    "test_similarity::test_the_section_shows_its_figure_and_the_code_side_by_side_in_a_real_browser",  # Chromium
     "test_sealed",  # sealed grading of a whole course through the CLI
+    "test_as_ordinary_user",  # the sealed tests and the demo as two made users, with subordinate ids and without
     "test_nbgrader_sealed",  # nbgrader autograde with the config's sealed steps, against the CLI and in-kernel
     "test_unconfined",  # grade refusing, and grading with --unconfined, through the CLI
 }

@@ -15,6 +15,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from grader import ASSIGNMENT
 from grader.course import NOTEBOOK, db_url, expectations_cache
 from grader.progress import progress_bar
+from grader.sealed import identity
 from grader.sealed.cluster import graded
 from grader.sealed.recording import UNCONFINED, SealedAutograde, note_unconfined
 from grader.sealed.session import Assignment, SubmissionResult
@@ -91,9 +92,10 @@ def write_results(root: Path, results: list[SubmissionResult], unconfined: bool 
     Written one student at a time, the same text as one json.dumps of the whole with indent=1, so the whole
     document is never built in memory (for 10,000 submissions that took 220 MiB at the end of the run).
     """
+    sandbox = f"bubblewrap namespaces, seccomp allowlists; {identity.current().describe()}"
     head = {
         "generated": "by `python -m grader grade`; rewritten on every run",
-        "sandbox": UNCONFINED if unconfined else "bubblewrap namespaces, seccomp allowlists, uid nobody",
+        "sandbox": UNCONFINED if unconfined else sandbox,
         "students": {},
     }
     path = root / "autograded" / "sealed_results.json"
