@@ -52,3 +52,19 @@ c.SealedGrader.call_timeout = 10
 c.SealedGrader.submission_budget = 150
 # Memory a sandboxed worker may map on top of torch itself, in MiB.
 c.SealedGrader.memory_mb = 3072
+
+# --- Similarity across submissions (`python -m grader similarity`, also at the end of `grade`; docs/similarity.md).
+# nbgrader ignores this section. A score (0..1) is the share of two students' own passages they have in common,
+# after discounting the release notebook, the instructor's solutions and what many submissions share.
+# A pair whose score in a graded function, or in their own cells as a whole, reaches this is flagged.
+c.Similarity.flag_score = 0.6
+# Pairs and parts scoring less are not listed in autograded/similarity.csv.
+c.Similarity.report_floor = 0.25
+# A part with fewer fingerprints (about 2.5 tokens each) scores as if it had this many: a line in common is no sign.
+c.Similarity.small_part = 10
+# A passage found in more than this share of the submissions is the obvious answer and not counted ...
+c.Similarity.common_share = 0.1
+# ... but only if found in more than this many (a small course) ...
+c.Similarity.common_at_least = 3
+# ... and always if found in more than this many (a large course; MOSS's default; bounds the work per passage).
+c.Similarity.common_at_most = 10
