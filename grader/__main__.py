@@ -1,4 +1,4 @@
-"""python -m grader {release,samples,grade,autograde,scores,demo,points}: the course's commands."""
+"""python -m grader {release,samples,grade,autograde,scores,demo,points,similarity}: the course's commands."""
 
 import argparse
 import sys
@@ -75,15 +75,46 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None, unconfined
     return ok
 
 
+def compare_submissions(root: Path) -> None:
+    """Compare the course's submissions; write similarity.csv and the summary's section; print the flagged pairs."""
+    from grader import similarity
+    from grader.similarity.report import text
+
+    with console.status("comparing the submissions with each other ..."):
+        started = time.monotonic()
+        comparison = similarity.run(root)
+        csv_path, _ = similarity.write(root, comparison)
+    flagged = comparison.flagged()
+    if flagged:
+        grid = Table(title="similar, worth a look (not a verdict): side by side in class_summary.html")
+        for column in ("student", "student", "parts (score)"):
+            grid.add_column(column)
+        for a, b, parts in flagged[:20]:
+            grid.add_row(
+                Text(inert.one_line(text(a))),
+                Text(inert.one_line(text(b))),
+                ", ".join(f"{p.part} {p.score:.2f}" for p in parts),
+            )
+        console.print(grid)
+    console.print(
+        f"similarity: {len(flagged)} pairs flagged among {len(comparison.submissions)} submissions; "
+        f"{len(comparison.pairs)} rows (pair and part) in {csv_path.relative_to(root)} "
+        f"({time.monotonic() - started:.1f} s)",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument(
         "command",
-        choices=["release", "samples", "grade", "autograde", "scores", "demo", "points"],
+        choices=["release", "samples", "grade", "autograde", "scores", "demo", "points", "similarity"],
         help="release: source/ -> release/; samples: samples/ -> submitted/; grade: sealed, "
-        "parallel grading of submitted/ into the gradebook; autograde: stock nbgrader "
+        "parallel grading of submitted/ into the gradebook, then similarity; autograde: stock nbgrader "
         "autograde (in the student's kernel); scores: print the gradebook; "
-        "demo: release, samples, grade; points: print the points table (markdown)",
+        "demo: release, samples, grade; points: print the points table (markdown); "
+        "similarity: compare the submissions with each other (autograded/similarity.csv and the class summary)",
     )
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
     parser.add_argument(
@@ -104,12 +135,19 @@ def main(argv=None) -> int:
         help="grade WITHOUT the sandbox (only for code you trust; where this machine cannot confine); "
         "recorded in the output, autograded/sealed_results.json and each grade's comment in the gradebook",
     )
+    parser.add_argument(
+        "--no-similarity",
+        action="store_true",
+        help="grade and demo: do not compare the submissions with each other at the end",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.command == "points":
         print(points.markdown_table())
         return 0
     steps = ["release", "samples", "grade"] if args.command == "demo" else [args.command]
+    if "grade" in steps and not args.no_similarity:
+        steps.append("similarity")
     if "grade" in steps:
         from grader.sealed import cluster
 
@@ -126,7 +164,17 @@ def main(argv=None) -> int:
             names = samples.write_submissions(root)
             console.print(f"wrote {len(names)} sample submissions to submitted/")
         if "grade" in steps:
-            return 0 if sealed_grade(root, args.jobs, args.scheduler, args.unconfined) else 1
+            ok = sealed_grade(root, args.jobs, args.scheduler, args.unconfined)
+            if "similarity" in steps:
+                try:
+                    compare_submissions(root)
+                except Exception as err:  # the grades are recorded; a failed comparison must not hide them
+                    console.print(
+                        Text(f"similarity not compared: {type(err).__name__}: {inert.one_line(err)}", style="red")
+                    )
+            return 0 if ok else 1
+        if "similarity" in steps:
+            compare_submissions(root)
         if "autograde" in steps:
             from grader.progress import autograde_time
 

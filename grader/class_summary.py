@@ -19,6 +19,15 @@ from grader import ASSIGNMENT, FUNCTIONS, POINTS, inert
 # One colour per figure: the report's test finds each figure in a browser screenshot by its colour.
 COLOURS = {"scores": "#1f77b4", "checks": "#2ca02c", "mistakes": "#d62728", "runtime": "#9467bd"}
 MAX_TOTAL = sum(POINTS.values())
+# The Similarity section sits between these two comments; `python -m grader similarity` replaces it in place
+# (grader/similarity/); until then the page says it was not compared.
+SIMILARITY_BEGIN, SIMILARITY_END = "<!-- similarity: begin -->", "<!-- similarity: end -->"
+NOT_COMPARED = (
+    '<section id="similarity"><h2>Similarity 相似度</h2><p>Not compared in this run: '
+    "<code>python -m grader similarity</code> compares the submissions and fills in this section "
+    "(<code>grade</code> does, at its end, unless given <code>--no-similarity</code>). "
+    "本次未比较相似度:运行 <code>python -m grader similarity</code> 填写本节。</p></section>"
+)
 
 
 def write(folder: Path, results) -> tuple[Path, Path]:
@@ -56,7 +65,8 @@ def common_mistakes(results, top: int = 10) -> list[tuple[str, int]]:
     return Counter(m for mistakes in per_submission for m in mistakes).most_common(top)
 
 
-def _png(fig) -> str:
+def png(fig) -> str:
+    """A matplotlib figure as base64 PNG (the figure is closed)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     plt.close(fig)
@@ -89,12 +99,12 @@ def _figures(results) -> dict[str, tuple[str, str]]:
     ax.set_xlabel(f"total score (of {MAX_TOTAL:g})")
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    out = {"scores": ("Score histogram", _png(fig))}
+    out = {"scores": ("Score histogram", png(fig))}
 
     rates = check_pass_rates(results)
     out["checks"] = (
         "Pass rate of every hidden check",
-        _png(
+        png(
             _barh(
                 [c.removeprefix("test_") for c in rates],
                 [100 * v for v in rates.values()],
@@ -108,7 +118,7 @@ def _figures(results) -> dict[str, tuple[str, str]]:
     mistakes = common_mistakes(results) or [("(no failed check)", 0)]
     out["mistakes"] = (
         "Most common mistakes",
-        _png(
+        png(
             _barh(
                 [inert.one_line(m, 90) for m, _ in mistakes],
                 [n for _, n in mistakes],
@@ -123,7 +133,7 @@ def _figures(results) -> dict[str, tuple[str, str]]:
     ax.set_xlabel("seconds of grading per submission")
     ax.set_ylabel("submissions")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    out["runtime"] = ("Runtime per submission", _png(fig))
+    out["runtime"] = ("Runtime per submission", png(fig))
     return out
 
 
@@ -138,8 +148,8 @@ def write_html(path: Path, results) -> Path:
     )
     figs = "\n".join(
         f'<figure id="{name}"><figcaption>{title}</figcaption>'
-        f'<img alt="{title}" src="data:image/png;base64,{png}"></figure>'
-        for name, (title, png) in figures(results).items()
+        f'<img alt="{title}" src="data:image/png;base64,{image}"></figure>'
+        for name, (title, image) in figures(results).items()
     )
     head = "".join(
         f"<th>{h}</th>"
@@ -189,6 +199,31 @@ img{{max-width:100%}} table{{border-collapse:collapse}} td,th{{border:1px solid 
 <table><tr>{head}</tr>
 {rows}
 </table>
+{SIMILARITY_BEGIN}
+{NOT_COMPARED}
+{SIMILARITY_END}
 </body></html>
 """)
+    return path
+
+
+def put_similarity(path: Path, section: str) -> Path:
+    """class_summary.html with its Similarity section replaced by `section` (a page of its own if there is none).
+
+    Student text in `section` is escaped, so the two marker comments occur once, as this module wrote them.
+    """
+    block = f"{SIMILARITY_BEGIN}\n{section}\n{SIMILARITY_END}"
+    page = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    if SIMILARITY_BEGIN in page and SIMILARITY_END in page:
+        before, _, rest = page.partition(SIMILARITY_BEGIN)
+        _, _, after = rest.partition(SIMILARITY_END)
+        page = before + block + after
+    elif "</body>" in page:
+        page = page.replace("</body>", block + "\n</body>", 1)
+    else:
+        page = (
+            f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{ASSIGNMENT}: similarity</title>'
+            f"<style>body{{font-family:sans-serif;margin:2em}}</style></head><body>\n{block}\n</body></html>\n"
+        )
+    path.write_text(page, encoding="utf-8", errors="replace")  # a folder name may hold undecodable bytes
     return path
