@@ -60,12 +60,10 @@ def test_a_mistake_made_in_two_functions_of_one_submission_counts_once():
     assert class_summary.common_mistakes([one, two]) == [(SUM_MISTAKE, 2)]
 
 
-def test_class_summary_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp_path):
-    """Opened in headless Chromium, does the page show the histogram, pass rates, mistakes and runtimes?"""
-    _, (_, page) = class_of_five
+def screenshot(page, shot, height: int):
+    """The page as headless Chromium shows it, 1000 pixels wide: (height, 1000, 3) RGB in 0..1."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     assert browser, "Chromium is missing: `make test` installs it (apt-get install chromium)"
-    shot = tmp_path / "report.png"
     subprocess.run(
         [
             browser,
@@ -73,7 +71,7 @@ def test_class_summary_page_shows_its_four_figures_in_a_real_browser(class_of_fi
             "--no-sandbox",
             "--disable-gpu",
             "--hide-scrollbars",
-            "--window-size=1000,2600",
+            f"--window-size=1000,{height}",
             f"--screenshot={shot}",
             page.as_uri(),
         ],
@@ -81,7 +79,13 @@ def test_class_summary_page_shows_its_four_figures_in_a_real_browser(class_of_fi
         timeout=120,
         check=True,
     )
-    pixels = matplotlib.image.imread(shot)[..., :3]
+    return matplotlib.image.imread(shot)[..., :3]
+
+
+def test_class_summary_page_shows_its_four_figures_in_a_real_browser(class_of_five, tmp_path):
+    """Opened in headless Chromium, does the page show the histogram, pass rates, mistakes and runtimes?"""
+    _, (_, page) = class_of_five
+    pixels = screenshot(page, tmp_path / "report.png", height=2600)
     rows = {}
     for name, colour in class_summary.COLOURS.items():  # each figure's bars are drawn in its own colour
         mask = (np.abs(pixels - np.array(to_rgb(colour))) < 10 / 255).all(axis=-1)
