@@ -22,9 +22,10 @@ from traitlets.config.loader import PyFileConfigLoader
 from grader import ASSIGNMENT
 from grader.course import NOTEBOOK
 from grader.similarity import tokens
-from grader.similarity.submission import PARTS, Submission, all_kgrams, fingerprinted, read_cells, segments
+from grader.similarity.submission import PARTS, Submission, all_kgrams, cells_of, fingerprinted, read_cells, segments
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+COMMON_KEPT = 100  # common fingerprints kept per part for the report's examples (the most common)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Template:
             for c in source["cells"]
             if c.get("metadata", {}).get("nbgrader", {}).get("solution")
         }
-        given = read_cells(json.dumps(release).encode())
+        given = cells_of(release)
         ids = [_grade_id(c) for c in release["cells"]]
         instructor = [(i, kind, solutions.get(ids[i], text)) for i, kind, text in given]
         names = tokens.Names()
@@ -97,7 +98,10 @@ def analyse(student: str, data: bytes, template: Template, settings: Settings) -
     fingerprints = fingerprinted(parts, settings.kgram, settings.window)
     for part in fingerprints.values():
         own = np.unique(part.hashes)
-        part.counted = own[~np.isin(own, template.kgrams)]
+        if len(template.kgrams):  # sorted: a binary search per fingerprint
+            at = np.minimum(np.searchsorted(template.kgrams, own), len(template.kgrams) - 1)
+            own = own[template.kgrams[at] != own]
+        part.counted = own
     return Submission(student, fingerprints, sources, notes)
 
 
@@ -122,6 +126,7 @@ class Comparison:
     pairs: list[Pair]
     cutoff: int  # a fingerprint in more submissions than this was discounted as common
     common: dict[str, list[tuple[np.uint64, int]]]  # part -> (fingerprint, submissions that have it), most first
+    discounted: dict[str, int]  # part -> fingerprints discounted as common
     not_read: dict[str, str] = field(default_factory=dict)  # student -> why their notebook was not compared
 
     def flagged(self) -> list[tuple[str, str, list[Pair]]]:
@@ -137,34 +142,37 @@ class Comparison:
 def compare(submissions: list[Submission], settings: Settings) -> Comparison:
     """Discount the common fingerprints, then score every pair that shares any of the rest."""
     cutoff = settings.cutoff(len(submissions))
-    pairs, common = [], {}
+    pairs, common, discounted = [], {}, {}
     for part in PARTS:
         having = [(i, s.parts[part]) for i, s in enumerate(submissions) if part in s.parts]
         if not having:
             continue
-        values, counts = np.unique(np.concatenate([p.counted for _, p in having]), return_counts=True)
+        hashes = np.concatenate([p.counted for _, p in having])
+        owners = np.repeat([i for i, _ in having], [len(p.counted) for _, p in having])
+        values, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
         frequent = counts > cutoff
-        order = np.argsort(-counts[frequent], kind="stable")
+        order = np.argsort(-counts[frequent], kind="stable")[:COMMON_KEPT]
         common[part] = list(zip(values[frequent][order], counts[frequent][order].tolist(), strict=True))
-        for _, p in having:
-            p.counted = p.counted[~np.isin(p.counted, values[frequent])]
-        for (i, j), shared in _shared_counts([(i, p.counted) for i, p in having]).items():
-            a, b = submissions[i], submissions[j]
-            size = len(a.parts[part].counted) + len(b.parts[part].counted)
-            score = round(2 * shared / max(size, 2 * settings.small_part), 3)
+        discounted[part] = int(frequent.sum())
+        keep = ~frequent[inverse]
+        hashes, owners = hashes[keep], owners[keep]
+        for i, p in having:  # owners ascend: each submission's fingerprints lie together
+            lo, hi = np.searchsorted(owners, [i, i + 1])
+            p.counted = hashes[lo:hi]
+        sizes = np.bincount(owners, minlength=len(submissions))
+        for (i, j), shared in _shared_counts(hashes, owners).items():
+            score = round(2 * shared / max(int(sizes[i] + sizes[j]), 2 * settings.small_part), 3)
             if score >= settings.report_floor:
-                first, second = sorted((a.student, b.student))
+                first, second = sorted((submissions[i].student, submissions[j].student))
                 pairs.append(Pair(first, second, part, score, shared, score >= settings.flag_score))
     pairs.sort(key=lambda p: (-p.score, -p.shared, p.a, p.b, p.part))
-    return Comparison(settings, {s.student: s for s in submissions}, pairs, cutoff, common)
+    return Comparison(settings, {s.student: s for s in submissions}, pairs, cutoff, common, discounted)
 
 
-def _shared_counts(indexed: list[tuple[int, np.ndarray]]) -> Counter:
-    """(i, j) -> fingerprints i and j have in common, for every pair with one at least (an inverted index)."""
-    if not indexed:
-        return Counter()
-    hashes = np.concatenate([h for _, h in indexed])
-    owners = np.concatenate([np.full(len(h), i) for i, h in indexed])
+def _shared_counts(hashes: np.ndarray, owners: np.ndarray) -> Counter:
+    """(i, j) -> fingerprints i and j have in common, for every pair with one at least (an inverted index).
+
+    `hashes[n]` is a fingerprint of submission `owners[n]` (each fingerprint once per submission)."""
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])

@@ -65,7 +65,7 @@ def section(c: Comparison) -> str:
 
 
 def _discounted(c: Comparison) -> str:
-    common = sum(len(v) for v in c.common.values())
+    common = sum(c.discounted.values())
     return (
         f"<p><b>Not counted 未计入:</b> the release notebook (template, given code and text) and the instructor's "
         f"solutions; {common} passages that more than {c.cutoff} of the {len(c.submissions)} submissions share (the "

@@ -9,6 +9,7 @@ import heapq
 from collections.abc import Callable
 
 MAX_RUN = 64  # statements reordered as one run at most; a longer run keeps its order (bounded work)
+MAX_LOOKBACK = 32  # statements searched back from a loop for the empty list it fills (bounded work)
 TERMINAL = (ast.Return, ast.Raise, ast.Continue, ast.Break)  # nothing after these in a block ever runs
 MOVABLE = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr, ast.Import, ast.ImportFrom)
 DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -255,7 +256,7 @@ def _extend(name: str, comp: ast.ListComp, where: ast.stmt) -> ast.stmt:
 
 def _init_before(out: list[ast.stmt], name: str, kind: str) -> int | None:
     """The index in `out` of the latest empty start of `name`, if nothing after it mentions `name`."""
-    for i in range(len(out) - 1, -1, -1):
+    for i in range(len(out) - 1, max(len(out) - MAX_LOOKBACK, 0) - 1, -1):
         if _is_empty_init(out[i], name, kind):
             return i
         if _mentions(out[i], name):

@@ -58,9 +58,13 @@ class Submission:
 def read_cells(data: bytes) -> list[tuple[int, str, str]]:
     """(index, "code" or "markdown", source) of each cell of a notebook's JSON; [] for anything else."""
     try:
-        nb = json.loads(data)
+        return cells_of(json.loads(data))
     except (ValueError, RecursionError):
         return []
+
+
+def cells_of(nb) -> list[tuple[int, str, str]]:
+    """read_cells of a notebook already parsed from JSON (any JSON value)."""
     cells = nb.get("cells") if isinstance(nb, dict) else None
     out = []
     for index, cell in enumerate(cells[:MAX_CELLS] if isinstance(cells, list) else []):
