@@ -161,9 +161,9 @@ def _raised_by_the_grader(excinfo) -> bool:
     them), so only the checks' own messages are shown: an exception whose innermost frame is in
     grader/checks, or one of the grader's own kinds (a missing function, noise, a lost worker).
     """
-    from grader.sealed.remote import WorkerLost  # the sealed grader's; importing it loads nothing of a sandbox
+    from grader.sealed.remote import Unreturnable, WorkerLost  # the sealed grader's; loads nothing of a sandbox
 
-    if isinstance(excinfo.value, (MissingFunction, NoisyCall, WorkerLost)):
+    if isinstance(excinfo.value, (MissingFunction, NoisyCall, WorkerLost, Unreturnable)):
         return True
     return Path(str(excinfo.traceback[-1].path)).resolve().is_relative_to(CHECKS_DIR.resolve())
 
@@ -175,7 +175,7 @@ def _exception_name(err: BaseException) -> str:
 
 
 # the class name pytest puts before an assertion's message: AssertionError, grader.submission.NoisyCall, ...
-_EXCEPTION_NAME = re.compile(r"^(?:[\w.]+\.)?(?:AssertionError|NoisyCall|MissingFunction|WorkerLost): ")
+_EXCEPTION_NAME = re.compile(r"^(?:[\w.]+\.)?(?:AssertionError|NoisyCall|MissingFunction|WorkerLost|Unreturnable): ")
 
 
 def _first_paragraph(message: str) -> str:

@@ -200,6 +200,8 @@ STUDENT = {
     "draw": lambda n, generator: torch.randperm(n, generator=generator),
     "pair": lambda t: (t, [t + 1, {"k": t.sum()}]),
     "threaded": lambda t: _in_a_thread(lambda: t * 2),
+    "huge": lambda: torch.empty(17 * 2**20),  # 68 MiB (empty: no fill, which may hang in a fork): over the 64 MiB
+    "long": lambda: list(range(200_000)),  # over the 100,000 items a list may hold
 }
 
 
@@ -527,3 +529,13 @@ def test_a_traced_call_reports_the_threads_it_started(worker):
     _, quiet = worker.call({"name": "pair"}, (torch.ones(2),), trace=True)
     _, threaded = worker.call({"name": "threaded"}, (torch.ones(2),), trace=True)
     assert quiet["threads"] == 0 and threaded["threads"] == 1
+
+
+@pytest.mark.parametrize("name", ["huge", "long"])
+def test_a_result_over_the_frame_limits_is_refused_in_words_and_the_worker_goes_on(worker, name):
+    """Does a function returning more than a frame may carry raise Unsendable here, with the worker still serving?"""
+    with pytest.raises(RemoteError) as raised:
+        worker.call({"name": name})
+    assert raised.value.kind == "Unsendable" and "limit" in raised.value.message
+    value, _ = worker.call({"name": "pair"}, [torch.ones(2)])
+    assert torch.equal(value[0], torch.ones(2))

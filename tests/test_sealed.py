@@ -435,3 +435,123 @@ def test_no_instructor_only_line_is_in_a_workers_memory(zygote, source_nb, relea
     assert not [p for p in result.problems if p.startswith(f"cell {scan_index} ")], result.problems  # never exited
     found = found_in(result.outputs[scan_index])
     assert found <= baseline, sorted(wanted[h] for h in found - baseline)
+
+
+# -- limits: a notebook just under each is graded whole, just over each is told which limit, in words ---------
+
+
+def solved_with(cells: list[str], markdown: int = 0):
+    """The solved release notebook with code `cells` after its first cell and `markdown` cells at its end."""
+    source_nb, release_nb = (nbformat.read(path, as_version=4) for path in (SOURCE_NB, RELEASE_NB))
+    nb = samples.filled_notebook(release_nb, samples.solution_sources(source_nb), {})
+    nb.cells[1:1] = [nbformat.v4.new_code_cell(text) for text in cells]
+    nb.cells.extend(nbformat.v4.new_markdown_cell("x") for _ in range(markdown))
+    return nb
+
+
+SOURCE_NB = course.ROOT / "source" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+RELEASE_NB = course.ROOT / "release" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+
+
+def grade_handed(zygote, nb_or_bytes, tmp_path=None):
+    """Grade a notebook sealed; bytes are written to a submission folder and read there, as intake reads them."""
+    from grader.sealed import intake
+    from grader.sealed.session import Assignment, grade_submission
+
+    data = nb_or_bytes if isinstance(nb_or_bytes, bytes) else nbformat.writes(nb_or_bytes).encode()
+    if tmp_path is None:
+        return grade_submission("limits", intake.Handed(data), Assignment.load(course.ROOT), zygote)
+    path = tmp_path / "submitted" / "limits" / "lesson2_sgd" / "lesson2_sgd.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return grade_submission("limits", path, Assignment.load(course.ROOT), zygote)
+
+
+def exactly(nb, size: int) -> bytes:
+    """The notebook's bytes with its first code cell's string padded so the file is exactly `size` bytes."""
+    data = nbformat.writes(nb).encode()
+    return data.replace(b"PAD", b"P" * (size - len(data) + 3), 1)
+
+
+def test_a_notebook_of_exactly_32_mib_in_one_cell_is_graded_and_one_byte_more_is_refused_saying_why(zygote, tmp_path):
+    """Is a notebook at the size limit, nearly all one cell, graded whole (the cell runs), and one byte over refused?
+
+    A 25 MiB cell once ended the worker before any cell ran (its source was over one protocol string), which
+    the grader then reported as an internal TypeError: a cell of any size within the notebook limit must run.
+    """
+    from grader.sealed.intake import MAX_NOTEBOOK_BYTES
+
+    nb = solved_with(['big = "PAD"\nprint(len(big))'])
+    under = grade_handed(zygote, exactly(nb, MAX_NOTEBOOK_BYTES), tmp_path)
+    assert under.total == 20 and not under.problems, under.problems
+    assert int(under.outputs[1][0]["text"]) > 31 * 2**20
+    over = grade_handed(zygote, exactly(nb, MAX_NOTEBOOK_BYTES + 1), tmp_path)
+    assert over.total == 0 and over.rejected and f"over the {MAX_NOTEBOOK_BYTES} byte limit" in over.rejected
+
+
+def test_a_notebook_of_2000_cells_is_graded_and_one_of_2001_is_refused_saying_why(zygote):
+    """Is a notebook with as many cells as the limit allows graded whole, and one cell more refused in words?"""
+    from grader.sealed.intake import MAX_CELLS
+
+    under = solved_with([])
+    under.cells.extend(nbformat.v4.new_markdown_cell("x") for _ in range(MAX_CELLS - len(under.cells)))
+    graded = grade_handed(zygote, under)
+    assert graded.total == 20 and not graded.problems, graded.problems
+    under.cells.append(nbformat.v4.new_markdown_cell("x"))
+    refused = grade_handed(zygote, under)
+    assert refused.total == 0 and f"{MAX_CELLS + 1} cells, over the limit of {MAX_CELLS}" in refused.rejected
+
+
+SHOW = "from IPython.display import display\nfor size in {sizes}:\n    display({{'text/plain': 'y' * size}}, raw=True)"
+
+
+def test_each_output_limit_is_said_in_the_cell_just_over_it_and_nothing_is_cut_just_under_it(zygote):
+    """Does each cell just under an output limit show everything, and each just over it say which limit it hit?
+
+    The notebook's limit on all outputs together comes last: cells that fill it, then a cell past it. The
+    grade cells still show their points (20 in all: the limits cost the student nothing else).
+    """
+    from grader.sealed import worker as w
+
+    envelope = len(json.dumps([{"text/plain": ""}, {}]))
+    per_output, (whole, rest) = w.MAX_ONE_OUTPUT - envelope, divmod(w.MAX_CELL_RICH, w.MAX_ONE_OUTPUT)
+    cells = {  # cell -> (its code, the limit's words just over it, or None just under it)
+        "print under": (f"print('z' * {w.MAX_CELL_OUTPUT - 1})", None),  # print adds a newline
+        "print over": (f"print('z' * {w.MAX_CELL_OUTPUT})", f"limit of {w.MAX_CELL_OUTPUT} characters per cell"),
+        "output under": (SHOW.format(sizes=[per_output]), None),
+        "output over": (SHOW.format(sizes=[per_output + 1]), f"limit of {w.MAX_ONE_OUTPUT} characters per output"),
+        "cell under": (SHOW.format(sizes=[per_output] * whole + [rest - envelope]), None),
+        "cell over": (
+            SHOW.format(sizes=[per_output] * whole + [rest - envelope + 1]),
+            f"limit of {w.MAX_CELL_RICH} characters of displays per cell",
+        ),
+        "count under": (SHOW.format(sizes=[1] * w.MAX_CELL_OUTPUTS), None),
+        "count over": (
+            SHOW.format(sizes=[1] * (w.MAX_CELL_OUTPUTS + 1)),
+            f"limit of {w.MAX_CELL_OUTPUTS} outputs per cell",
+        ),
+        "error under": (f"raise ValueError('e' * {w.MAX_ERROR_TEXT})", None),
+        "error over": (
+            f"raise ValueError('e' * {w.MAX_ERROR_TEXT + 1})",
+            f"over the grader's limit of {w.MAX_ERROR_TEXT}",
+        ),
+    }
+    fill = [SHOW.format(sizes=[per_output] * whole)] * 6  # with the cells above, more than the notebook may show
+    codes = [code for code, _ in cells.values()] + fill + [SHOW.format(sizes=[per_output])]
+    result = grade_handed(zygote, solved_with(codes))
+    assert result.total == 20, result.problems
+    shown = [json.dumps(result.outputs[i + 1]) for i in range(len(codes))]
+    for (name, (_, words)), text in zip(cells.items(), shown, strict=False):
+        assert ("over the grader's limit" in text) == (words is not None), f"{name}: {text[:300]}"
+        assert words is None or words in text, f"{name}: {text[:300]}"
+    assert f"limit of {w.MAX_NOTEBOOK_OUTPUT} characters of outputs per notebook" in shown[-1]
+
+
+def test_a_notebook_past_its_count_of_outputs_says_so_and_is_graded_whole(zygote):
+    """After 10,000 outputs in a notebook, does the next cell say which limit left its output out?"""
+    from grader.sealed import worker as w
+
+    codes = [SHOW.format(sizes=[1] * w.MAX_CELL_OUTPUTS)] * (w.MAX_NOTEBOOK_OUTPUTS // w.MAX_CELL_OUTPUTS)
+    result = grade_handed(zygote, solved_with([*codes, "print('one more')"]))
+    assert result.total == 20, result.problems
+    assert f"limit of {w.MAX_NOTEBOOK_OUTPUTS} outputs per notebook" in json.dumps(result.outputs[len(codes) + 1])

@@ -118,6 +118,17 @@ def decode_body(body: bytes, limits: FrameLimits = DEFAULT_LIMITS):
         raise BadFrame(f"an unreadable frame ({type(err).__name__}: {err})") from None
 
 
+def over_limits(message, limits: FrameLimits = DEFAULT_LIMITS) -> str | None:
+    """Why the peer would refuse `message` as a frame (a limit above, or text UTF-8 cannot carry); None if it fits."""
+    try:
+        decode_body(encode_frame(message)[LENGTH.size :], limits)
+    except BadFrame as err:
+        return str(err)
+    except (ValueError, TypeError, OverflowError) as err:  # a lone surrogate, a value msgpack cannot pack
+        return f"a value msgpack cannot carry ({type(err).__name__})"
+    return None
+
+
 def send_frame(sock: socket.socket, message, deadline: float | None = None) -> None:
     """Send one message (plain data only) before `deadline`: a peer that stops reading cannot block us."""
     data = memoryview(encode_frame(message))

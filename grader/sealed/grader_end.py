@@ -17,6 +17,20 @@ from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits
 from grader.sealed.peer import Peer, Refused, _field, returning
 from grader.sealed.values import CALLBACK
 
+PIECE = 2**17  # characters of a cell's source per protocol string: at most 512 KiB of UTF-8 (frames.max_str: 1 MiB)
+
+
+def text_pieces(text: str) -> list[str]:
+    """A cell's source as strings that each fit one protocol string, however long the cell (the worker joins them).
+
+    Lone surrogates (a notebook's JSON may hold "\\ud800"), which UTF-8 cannot carry, become U+FFFD.
+    """
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return [text[i : i + PIECE] for i in range(0, len(text), PIECE)] or [""]
+
 
 class GraderEnd(Peer):
     """One worker's conversation, seen from the grader."""
@@ -117,7 +131,7 @@ class GraderEnd(Peer):
         self.current_cell = None
         message = {
             "op": "run",
-            "cells": [list(c) for c in cells],
+            "cells": [[index, text_pieces(source)] for index, source in cells],
             "skip": sorted(skip),
             "images_after": images_after,
             "grade_cells": sorted([index, fn] for index, fn in grade_cells.items()),  # each ends with its verdict

@@ -22,6 +22,7 @@ from grader.sealed.frames import (
     FrameLimits,
     PeerGone,
     PeerTimeout,
+    over_limits,
     recv_frame,
     send_frame,
 )
@@ -122,6 +123,9 @@ class Peer:
             raise
         except BaseException as err:  # the student's code may raise anything, SystemExit included
             reply = {"op": "raise", "kind": type(err).__name__, "message": _text(str(err), 2000)}
+        why = over_limits(reply, self.limits)
+        if why is not None:  # the other side would drop the connection: say which limit instead
+            reply = {"op": "raise", "kind": "Unsendable", "message": f"the reply is over the protocol's limits: {why}"}
         send_frame(self.sock, {**reply, "re": request_id}, self.pending[-1].deadline if self.pending else None)
 
     def handle(self, message: dict) -> dict:
@@ -200,6 +204,9 @@ class Peer:
         if isinstance(obj, dict) and all(type(k) is str for k in obj):  # nbformat's dict subclass too
             return {k: self.encode(x, sent, leaves, depth + 1) for k, x in obj.items()}
         if type(obj) in (torch.Tensor, torch.nn.Parameter):
+            size = obj.numel() * obj.element_size()
+            if size > self.limits.max_tensor_bytes:
+                raise v.Unsendable(f"a tensor of {size} bytes is over the limit of {self.limits.max_tensor_bytes}")
             sent.append(obj)
             whose, ref = self._ref(obj)
             handle = None

@@ -17,6 +17,18 @@ class WorkerLost(AssertionError):
     """The worker hung or died during a call, or the submission's budget ran out; later calls fail at once."""
 
 
+class Unreturnable(AssertionError):
+    """The student's function gave back what cannot cross to the grader (the worker's words are not shown)."""
+
+    MESSAGE = (
+        "your function returned (or left in its arguments) a value that cannot be passed to the grader: only "
+        "tensors of at most 64 MiB, generators, numbers, strings, None, lists, tuples and dicts, within the "
+        "protocol's limits (1 MiB per string, 100,000 items per list, 64 MiB in all) / 你的函数返回了(或在参数中留下了)"
+        "无法传给评分程序的值:只能是不超过 64 MiB 的张量、generator、数字、字符串、None、list、tuple 和 dict,"
+        "且不超过协议的限制(每个字符串 1 MiB,每个列表 100,000 项,总共 64 MiB)"
+    )
+
+
 class StudentCodeError(Exception):
     """The student's code raised an exception that is not a Python builtin one."""
 
@@ -134,6 +146,8 @@ def _as_local(err: RemoteError) -> Exception:
     """The student's exception as the checks expect it: a missing function, or the same builtin class."""
     if err.kind == "NameError" and "is not defined: run the cell" in err.message:
         return MissingFunction(err.message)
+    if err.kind == "Unsendable":
+        return Unreturnable(Unreturnable.MESSAGE)
     cls = builtin_exception(err.kind)
     if cls is not None:
         try:

@@ -76,7 +76,7 @@ def check_hidden_part(grade_id: str, source: str, release: str | None) -> None:
     if fn not in FUNCTIONS or hidden is None or not re.fullmatch(expected, hidden.strip()):
         raise UnknownHiddenTests(
             f"grade cell {grade_id}: sealed grading runs its release text and answers the hidden part itself, "
-            f"so that part must be `from grader.hidden import award` and `award(\"{fn}\", globals())` between "
+            f'so that part must be `from grader.hidden import award` and `award("{fn}", globals())` between '
             "### BEGIN HIDDEN TESTS and ### END HIDDEN TESTS, at the end of the cell"
         )
 
@@ -414,8 +414,14 @@ class _Run:
             what = f"broke the connection to the grader ({err})"
         else:
             what = f"ended the process ({err})"
+        if self.current_cell is None:  # before any cell started: nothing to skip, nothing would run next time
+            self.result.problems.append(
+                f"the notebook could not start: its sandbox process {what} before the first cell"
+            )
+            self.skip.update(i for i, _ in self.cells)
+            return
         self.result.problems.append(f"cell {self.current_cell} {what}; it was skipped")
-        if self.current_cell is None or self.current_cell in self.skip:
+        if self.current_cell in self.skip:
             self.skip.update(i for i, _ in self.cells)  # cannot make progress: stop running cells
         self.skip.add(self.current_cell)
         self.result.outputs[self.current_cell] = [_error_output(type(err).__name__, f"the cell {what}")]

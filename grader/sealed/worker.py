@@ -32,14 +32,40 @@ from grader.sealed.worker_end import WorkerEnd
 from grader.stand_in import Recorded
 from grader.verdict import HiddenChecksFailed, show_verdict
 
+# What one notebook's outputs may take, so that the worker's reply is one frame (grader/sealed/frames.py: a
+# string of at most 1 MiB, 64 MiB in all, 100,000 items in a list); each limit, when hit, says so in the cell.
 MAX_CELL_OUTPUT = 64 * 1024  # characters of stdout/stderr kept per cell
-MAX_CELL_RICH = 4 * 2**20  # characters of display data (images as base64) kept per cell
-MAX_NOTEBOOK_OUTPUT = 24 * 2**20  # characters of all outputs of a notebook: the reply stays one frame
-MAX_ONE_OUTPUT = 900_000  # characters of one output's data: its JSON stays one protocol string (1 MiB)
+MAX_CELL_RICH = 4 * 2**20  # characters (as JSON) of display data (images as base64) kept per cell
+MAX_NOTEBOOK_OUTPUT = 24 * 2**20  # characters (as JSON) of all outputs of a notebook
+MAX_ONE_OUTPUT = 900_000  # characters (as JSON) of one output: it stays one protocol string (1 MiB)
+MAX_CELL_OUTPUTS = 1000  # outputs of one cell (each print after a flush, each display, is one)
+MAX_NOTEBOOK_OUTPUTS = 10_000  # outputs of all cells
 MAX_ERROR_TEXT = 20_000  # characters of an error's value and of each traceback entry
+TRACEBACK_ROOM = 300  # a traceback entry's room beside that: the error's name and colours before its value
 GRADER_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # tracebacks skip its frames
 NO_PROGRAMS = "no program can be started while the notebook is graded (sandbox)"
 NO_PROGRAMS_EXIT = 126  # what a shell says of a command it cannot execute
+
+
+def _json_size(value) -> int:
+    """Characters of `value` as JSON (ASCII, as the reply carries it): what the limits count."""
+    return len(json.dumps(value))
+
+
+def _over(what: str, limit: int, unit: str) -> str:
+    """A note that takes the place of what a limit left out, in English and Chinese."""
+    return (
+        f"[{what} left out here: over the grader's limit of {limit} {unit} / "
+        f"此处省略了输出:超出评分程序的限制({limit} {unit})]\n"
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters and a note saying the rest was cut."""
+    if len(text) <= limit:
+        return text
+    left_out = len(text) - limit
+    return f"{text[:limit]} [{left_out} characters cut here: over the grader's limit of {limit} / 超出限制,已截断]"
 
 
 class _Outputs:
@@ -47,30 +73,64 @@ class _Outputs:
 
     As ipykernel buffers stdout and stderr, and each flush (before any other output, at the end of the cell,
     on sys.stdout.flush()) sends one stream message, the writes to a stream between two flushes make one
-    stream output.
+    stream output. What a limit leaves out is replaced by a note saying which limit (once per cell and kind).
     """
 
     def __init__(self, displays: dict, left: list[int]):
-        self.left = left  # characters the notebook's outputs may still take ([n], shared by its cells)
+        self.left = left  # [characters as JSON, outputs] the notebook's outputs may still take, shared by its cells
         self.items: list[dict] = []
         self.displays = displays  # display_id -> its outputs in any cell (update_display changes them)
         self.pending = {"stdout": [], "stderr": []}  # written since the last flush
         self.stream_chars = self.rich_chars = 0
         self.clear_pending = False
+        self.noted: set[str] = set()  # the limits this cell has already said it hit
 
-    def _add(self, output: dict) -> dict:
+    def _add(self, output: dict) -> dict | None:
         if self.clear_pending:
             self.items.clear()
             self.clear_pending = False
+        if not self._room():
+            return None
+        self.left[1] -= 1
         self.items.append(output)
         return output
 
+    def _room(self) -> bool:
+        """Whether one more output may be shown in this cell and notebook, saying which count is spent if not."""
+        cell = len(self.items) >= MAX_CELL_OUTPUTS and not self.clear_pending
+        if cell or self.left[1] <= 0:
+            self._note(
+                "outputs",
+                MAX_CELL_OUTPUTS if cell else MAX_NOTEBOOK_OUTPUTS,
+                "outputs per cell" if cell else "outputs per notebook",
+            )
+            return False
+        return True
+
+    def _note(self, what: str, limit: int, unit: str, printed: bool = False) -> None:
+        """Say once per cell that a limit left something out: in its own stream output, beyond the limits, or
+        (printed) as printed text, which joins what the cell prints next as a kernel's stdout would."""
+        key = f"{what} {unit}"
+        if key not in self.noted:
+            self.noted.add(key)
+            if printed:
+                self.pending["stdout"].append(_over(what, limit, unit))
+            else:
+                self.items.append({"output_type": "stream", "name": "stdout", "text": _over(what, limit, unit)})
+
     def stream(self, name: str, text: str) -> None:
-        room = min(MAX_CELL_OUTPUT - self.stream_chars, self.left[0])
-        if room > 0 and text:
-            self.pending[name].append(text[:room])
-            self.stream_chars += min(len(text), room)
-            self.left[0] -= min(len(text), room)
+        kept = text[: max(MAX_CELL_OUTPUT - self.stream_chars, 0)]
+        if kept:
+            size = _json_size(kept) - 2
+            if size > self.left[0]:
+                self.flush()
+                self._note("output", MAX_NOTEBOOK_OUTPUT, "characters of outputs per notebook")
+                return
+            self.pending[name].append(kept)
+            self.stream_chars += len(kept)
+            self.left[0] -= size
+        if len(kept) < len(text):
+            self._note("printed text", MAX_CELL_OUTPUT, "characters per cell", printed=True)
 
     def flush(self, *names: str) -> None:
         """What was written to these streams (both, stdout first, by default) becomes one output each."""
@@ -80,25 +140,49 @@ class _Outputs:
                 self._add({"output_type": "stream", "name": name, "text": "".join(parts)})
                 parts.clear()
 
-    def rich(self, output_type: str, data: dict, metadata: dict | None, **extra) -> dict | None:
-        self.flush()
-        data = _json_data(data)
-        size = sum(len(v) if isinstance(v, str) else len(json.dumps(v)) for v in data.values())
-        if size > MAX_ONE_OUTPUT or self.rich_chars + size > MAX_CELL_RICH or size > self.left[0]:
-            self.stream("stdout", f"[an output of {size} characters was left out: over the grader's output limit]\n")
-            return None
+    def fits(self, data: dict, metadata: dict, new: bool = True) -> bool:
+        """Whether display data of this size may be kept (and counted), saying which limit it hit if not.
+
+        new: it would be a new output (an update_display changes one already counted)."""
+        if new and not self._room():
+            return False
+        size = _json_size([data, metadata])
+        for over, limit, unit in (
+            (size > MAX_ONE_OUTPUT, MAX_ONE_OUTPUT, "characters per output"),
+            (self.rich_chars + size > MAX_CELL_RICH, MAX_CELL_RICH, "characters of displays per cell"),
+            (size > self.left[0], MAX_NOTEBOOK_OUTPUT, "characters of outputs per notebook"),
+        ):
+            if over:
+                self._note("an output", limit, unit, printed=True)
+                return False
         self.rich_chars += size
         self.left[0] -= size
-        return self._add({"output_type": output_type, "data": data, "metadata": _json_data(metadata or {}), **extra})
+        return True
+
+    def rich(self, output_type: str, data: dict, metadata: dict | None, **extra) -> dict | None:
+        self.flush()
+        data, metadata = _json_data(data), _json_data(metadata or {})
+        if not self.fits(data, metadata):
+            return None
+        return self._add({"output_type": output_type, "data": data, "metadata": metadata, **extra})
 
     def error(self, ename: str, evalue: str, traceback: list[str]) -> None:
         self.flush()
         if len(traceback) > 20:  # the first frames and the last ones (where it was raised, and what)
             traceback = [*traceback[:10], "...", *traceback[-10:]]
-        traceback = [line[:MAX_ERROR_TEXT] for line in traceback]
-        self._add(
-            {"output_type": "error", "ename": ename[:200], "evalue": evalue[:MAX_ERROR_TEXT], "traceback": traceback}
-        )
+        cut = MAX_ERROR_TEXT
+        while True:  # escaped as JSON (control or non-ASCII characters) it may still be too long for one string
+            output = {
+                "output_type": "error",
+                "ename": ename[:200],
+                "evalue": _cut(evalue, cut),
+                "traceback": [_cut(line, cut + TRACEBACK_ROOM) for line in traceback],
+            }
+            if _json_size(output) <= MAX_ONE_OUTPUT or cut < 100:
+                break
+            cut //= 2
+        self.left[0] -= _json_size(output)
+        self._add(output)
 
     def clear(self, wait: bool) -> None:
         """clear_output(): at once, or (wait=True) when the next output comes, as nbclient does."""
@@ -107,6 +191,7 @@ class _Outputs:
         if not wait:
             self.items.clear()
         self.stream_chars = self.rich_chars = 0
+        self.noted.clear()
 
 
 def _json_data(bundle: dict) -> dict:
@@ -184,8 +269,10 @@ class _DisplayPublisher(DisplayPublisher):
             return
         display_id = (transient or {}).get("display_id")
         if update:
+            data, metadata = _json_data(data), _json_data(metadata or {})
             for output in outputs.displays.get(display_id, []):
-                output["data"], output["metadata"] = _json_data(data), _json_data(metadata or {})
+                if outputs.fits(data, metadata, new=False):
+                    output["data"], output["metadata"] = data, metadata
             return
         output = outputs.rich("display_data", data, metadata)
         if output is not None and display_id is not None:
@@ -340,7 +427,7 @@ class Notebook:
         self.shell.ipython_dir = os.getcwd()  # the worker's scratch folder, should anything be written
         self.ns = self.shell.user_ns
         self.displays: dict = {}
-        self.output_left = [MAX_NOTEBOOK_OUTPUT]
+        self.output_left = [MAX_NOTEBOOK_OUTPUT, MAX_NOTEBOOK_OUTPUTS]
         self.patches = {}
         hidden = types.ModuleType("grader.hidden")
         hidden.award = self.award
@@ -362,9 +449,10 @@ class Notebook:
         skip = set(message["skip"])
         images_after = message.get("images_after")
         grade_cells = {int(index): str(fn) for index, fn in message.get("grade_cells", [])}
-        for index, source in message["cells"]:
+        for index, pieces in message["cells"]:
             if index in skip:
                 continue
+            source = "".join(map(str, pieces)) if type(pieces) is list else str(pieces)  # grader_end.text_pieces
             if not str(source).strip() and index not in grade_cells:
                 results.append({"index": index, "execution_count": None, "outputs": []})
                 continue
@@ -380,18 +468,21 @@ class Notebook:
 
         graded: the function whose verdict the cell ends with (a grade cell, in its release form).
         """
-        shell = self.shell
-        if graded is not None:
+        if graded is not None:  # its verdict is shown whatever the cells before it printed: a budget of its own
             ending = _VerdictAtTheEnd(VERDICT_NAME, len(source.splitlines()) + 1)
-            shell.ast_transformers.append(ending)
+            self.shell.ast_transformers.append(ending)
             self.ns[VERDICT_NAME] = lambda: self.award(graded)
             try:
-                return self.run_cell(source)
+                return self._run(source, [MAX_CELL_RICH, MAX_CELL_OUTPUTS])
             finally:
                 self.ns.pop(VERDICT_NAME, None)
                 with contextlib.suppress(ValueError):
-                    shell.ast_transformers.remove(ending)
-        outputs = shell.outputs = _Outputs(self.displays, self.output_left)
+                    self.shell.ast_transformers.remove(ending)
+        return self._run(source, self.output_left)
+
+    def _run(self, source: str, left: list[int]) -> tuple[int, list[dict]]:
+        shell = self.shell
+        outputs = shell.outputs = _Outputs(self.displays, left)
         count = shell.execution_count
         saved = sys.stdout, sys.stderr, builtins.input, getpass.getpass
         sys.stdout, sys.stderr = _Stream("stdout", shell), _Stream("stderr", shell)
