@@ -200,9 +200,13 @@ STUDENT = {
     "draw": lambda n, generator: torch.randperm(n, generator=generator),
     "pair": lambda t: (t, [t + 1, {"k": t.sum()}]),
     "threaded": lambda t: _in_a_thread(lambda: t * 2),
+    "calls_on": lambda t: _CALLS.setdefault(t, []).append(1) or len(_CALLS[t]),  # state kept per object
     "huge": lambda: torch.empty(17 * 2**20),  # 68 MiB (empty: no fill, which may hang in a fork): over the 64 MiB
     "long": lambda: list(range(200_000)),  # over the 100,000 items a list may hold
 }
+
+
+_CALLS: dict = {}  # a student's module-level state, keyed by the tensor it was given
 
 
 def _in_a_thread(fn):
@@ -539,3 +543,17 @@ def test_a_result_over_the_frame_limits_is_refused_in_words_and_the_worker_goes_
     assert raised.value.kind == "Unsendable" and "limit" in raised.value.message
     value, _ = worker.call({"name": "pair"}, [torch.ones(2)])
     assert torch.equal(value[0], torch.ones(2))
+
+
+def test_a_tensor_passed_again_is_the_same_object_in_the_worker_as_in_a_kernel(worker):
+    """Does student code that keeps state per Parameter see the checks' Parameter again on its next call?
+
+    In a kernel the checks pass the same object each call; a worker that made a fresh copy per call would hide
+    state kept between calls (momentum per parameter, a call counter) from the checks.
+    """
+    a, b = torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(2))
+    assert [worker.call({"name": "calls_on"}, [t])[0] for t in (a, a, b, a)] == [1, 2, 1, 3]
+    with torch.no_grad():
+        a.mul_(5)  # the grader's own change reaches the same copy
+    doubled, _ = worker.call({"name": "pair"}, [a])
+    assert torch.equal(doubled[0], torch.full((2,), 5.0))

@@ -60,6 +60,10 @@ class Peer:
         self.ref_of: dict[int, int] = {}  # id(our object) -> its ref
         self.their_ref: dict[int, int] = {}  # id(local copy of theirs) -> their ref
         self.copies: list = []  # their objects' copies, kept alive for the session so ids stay unique
+        # keep_identity: an object of theirs sent again is the same local copy, given its new state (the worker
+        # sets it, so that student code sees one Parameter across calls as in a kernel); else a copy per call
+        self.keep_identity = False
+        self.copy_of: dict[int, object] = {}  # their ref -> its local copy, where identity is kept
         self.graphs: dict[int, tuple] = {}  # handle -> (result, leaves), for their backward requests
         self.next_ref = 0
         self.default_timeout: float | None = None  # for requests that name none (backward)
@@ -263,10 +267,17 @@ class Peer:
             if not isinstance(obj, expected):
                 raise BadFrame("a reference to an object that was never sent")
             v.apply_state(obj, state, True, self.limits)
+        elif self.keep_identity and ref in self.copy_of:  # sent before: the same object, as a kernel would pass it
+            obj = self.copy_of[ref]
+            if isinstance(obj, torch.Generator) != (tag == v.GENERATOR):
+                raise BadFrame("a reference sent again as another kind of object")
+            v.apply_state(obj, state, False, self.limits)  # through .data: no version bump for earlier graphs
         else:
-            obj = v.new_object(tag, state, self.limits)  # a fresh copy per call: earlier graphs stay intact
+            obj = v.new_object(tag, state, self.limits)  # a fresh copy: earlier graphs stay intact
             self.copies.append(obj)
             self.their_ref[id(obj)] = ref
+            if self.keep_identity:
+                self.copy_of[ref] = obj
         received.append(obj)
         is_float = isinstance(obj, torch.Tensor) and obj.is_floating_point()
         if size == 4 and payload[3] is not None and grad_inputs is not None and is_float:
