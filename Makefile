@@ -29,11 +29,12 @@ sandbox-packages:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SANDBOX_DEBS) >/dev/null; \
 		else echo "note: the sandbox wants Debian's $(SANDBOX_DEBS); ask an administrator to install what is missing"; fi
 
-# What the tests start besides Python: headless Chromium (the grade report's screenshot) and a PostgreSQL
-# server on loopback (the db_url test). Debian packages, installed only when missing.
+# What the tests start besides Python: headless Chromium and its chromedriver (the class summary's screenshot,
+# formgrader's Autograde button) and a PostgreSQL server on loopback (the db_url test). Debian packages,
+# installed only when missing, by root.
 system-packages:
-	@command -v chromium >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		[ "$$(id -u)" != 0 ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver postgresql >/dev/null; }
 
 # Debian's Python 3.11: every user can read it, so the venv serves the test users and a shared server alike.
 $(SETUP): requirements.txt pyproject.toml

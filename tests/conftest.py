@@ -30,6 +30,7 @@ E2E = {
     "test_similarity::test_the_section_shows_its_figure_and_the_code_side_by_side_in_a_real_browser",  # Chromium
     "test_sealed",  # sealed grading of a whole course through the CLI
     "test_as_ordinary_user",  # the sealed tests and the demo as two made users, with subordinate ids and without
+    "test_formgrader",  # a Jupyter server as an ordinary user, formgrader's Autograde button clicked in Chromium
     "test_nbgrader_sealed",  # nbgrader autograde with the config's sealed steps, against the CLI and in-kernel
     "test_unconfined",  # grade refusing, and grading with --unconfined, through the CLI
 }

@@ -14,6 +14,7 @@ import sys
 import textwrap
 
 import pytest
+from processes import descendants
 
 from grader.course import ROOT
 from grader.sealed import identity, sandbox
@@ -275,7 +276,7 @@ def test_workers_run_on_the_host_as_the_identity_the_grader_chose():
     os.close(seccomp_fd)
     try:
         assert proc.stdout.readline() == b"up\n"
-        inside = _descendants(proc.pid)
+        inside = descendants(proc.pid)
         assert len(inside) >= 3  # bubblewrap, the script, its child
         for pid in inside:
             status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status"))
@@ -288,23 +289,6 @@ def test_workers_run_on_the_host_as_the_identity_the_grader_chose():
         proc.wait()
     if chosen.kind != "own":
         assert chosen.uid != os.getuid()
-
-
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], list(children.get(root, []))
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def test_grading_refuses_loudly_where_the_ids_cannot_be_mapped(monkeypatch):
