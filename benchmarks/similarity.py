@@ -16,7 +16,9 @@ how many other pairs.
 """
 
 import argparse
+import ast
 import base64
+import io
 import json
 import random
 import re
@@ -24,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 from grader import ASSIGNMENT, FUNCTIONS, similarity
@@ -40,12 +43,26 @@ COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "purple", "black", 
 
 
 def renamed(code: str, rng: random.Random) -> str:
-    """The code with each variable it assigns renamed (a suffix per student), as two students name things."""
-    tag = f"_{rng.randrange(36**3):03x}"
-    names = set(re.findall(r"^\s*(\w+)\s*=[^=]", code, re.MULTILINE)) - {"CAUGHT_BY", "BASE"}
-    for name in names:
-        code = re.sub(rf"\b{name}\b", name + tag, code)
-    return code
+    """The code with each variable it assigns renamed (a suffix per student), as two students name things:
+    every use of the name, but not an attribute or keyword argument of the same spelling."""
+    try:
+        names = {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (SyntaxError, tokenize.TokenError):
+        return code
+    in_fstrings = " ".join(t.string for t in tokens if t.type == tokenize.STRING and t.string[:1] in "fF")
+    names = {n for n in names if not re.search(rf"\b{n}\b", in_fstrings)}  # (tokenize leaves f-strings whole)
+    tag, depth, out = f"_{rng.randrange(36**3):03x}", 0, []
+    for i, tok in enumerate(tokens):
+        depth += tok.string in "([{" if tok.type == tokenize.OP else 0
+        depth -= tok.string in ")]}" if tok.type == tokenize.OP else 0
+        after = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        before = tokens[i - 1].string if i else ""
+        keyword_argument = depth > 0 and after == "=" and before in ("(", ",")
+        if tok.type == tokenize.NAME and tok.string in names and before != "." and not keyword_argument:
+            tok = tok._replace(string=tok.string + tag)
+        out.append(tok)
+    return tokenize.untokenize((t.type, t.string) for t in out)  # layout changes too, as it may
 
 
 def free_cell(rng: random.Random) -> str:
