@@ -88,12 +88,13 @@ def segments(
         if budget <= 0:
             notes.append(f"cells from {index} on not compared (over {MAX_OWN_CHARS} characters of own cells)")
             break
-        if len(source) > MAX_CELL_CHARS:
+        huge = len(source) > MAX_CELL_CHARS
+        if huge:
             notes.append(f"cell {index} compared as text: over {MAX_CELL_CHARS} characters")
         source = source[:MAX_CELL_CHARS]
         budget -= len(source)
-        tree = tokens.parse(source) if kind == "code" and len(source) < MAX_CELL_CHARS else None
-        if kind == "code" and tree is None and source.strip():
+        tree = tokens.parse(source) if kind == "code" and not huge else None
+        if kind == "code" and tree is None and not huge and source.strip():
             notes.append(f"cell {index} does not parse as Python: compared as text")
         kept.append((index, kind, source, tree))
     names = given
