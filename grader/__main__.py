@@ -98,7 +98,8 @@ def compare_submissions(root: Path) -> None:
         console.print(grid)
     console.print(
         f"similarity: {len(flagged)} pairs flagged among {len(comparison.submissions)} submissions; "
-        f"{len(comparison.pairs)} rows (pair and part) in {csv_path.relative_to(root)} "
+        f"{len(comparison.pairs)} row{'' if len(comparison.pairs) == 1 else 's'} (pair and part) in "
+        f"{csv_path.relative_to(root)} "
         f"({time.monotonic() - started:.1f} s)",
         soft_wrap=True,
         highlight=False,

@@ -66,13 +66,14 @@ def section(c: Comparison) -> str:
 
 def _discounted(c: Comparison) -> str:
     common = sum(c.discounted.values())
+    below, below_zh = (", the most common below", ",最常见的列于下方") if common else ("", "")
     return (
         f"<p><b>Not counted 未计入:</b> the release notebook (template, given code and text) and the instructor's "
         f"solutions; {common} passages that more than {c.cutoff} of the {len(c.submissions)} submissions share (the "
-        "obvious answer, the most common below); names, comments, docstrings, layout, the text of strings, the "
-        "order of independent statements, dead code, and whether a loop or a comprehension builds a list.<br>"
+        f"obvious answer{below}); names, comments, docstrings, layout, the text of strings, the order of "
+        "independent statements, dead code, and whether a loop or a comprehension builds a list.<br>"
         f'<span class="zh">发布版笔记本(模板、给定代码与文字)和教师答案;超过 {c.cutoff} 份提交共有的 {common} 个片段'
-        "(常见写法,最常见的列于下方);变量名、注释、文档字符串、排版、字符串内容、无依赖语句的顺序、无效代码,"
+        f"(常见写法{below_zh});变量名、注释、文档字符串、排版、字符串内容、无依赖语句的顺序、无效代码,"
         "以及用循环还是推导式构造列表。</span></p>"
     )
 
@@ -191,7 +192,10 @@ def _figure(c: Comparison) -> str:
         with warnings.catch_warnings():  # a name in a script the font lacks is drawn as boxes, not an error
             warnings.filterwarnings("ignore", "Glyph .* missing from font")
             image = png(fig)
-    caption = f"Similar pairs ({len(order)} students): orange flagged, light listed 相似的提交对:橙色为标出,浅色为列出"
+    caption = (
+        f"Pairs at or above the reporting floor ({len(order)} students): orange flagged, light only listed "
+        "达到列出阈值的提交对:橙色为标出,浅色仅列出"
+    )
     return (
         f'<figure id="similarity-figure"><figcaption>{caption}</figcaption>'
         f'<img alt="{caption}" src="data:image/png;base64,{image}"></figure>'
