@@ -41,10 +41,10 @@ def verdicts():
 
 
 def test_catalogue_is_large_enough():
-    """Does the catalogue hold at least 120 solutions, 40 correct and 80 wrong, each wrong one naming its checks?"""
+    """Does the catalogue hold at least 150 solutions, 50 correct and 100 wrong, each wrong one naming its checks?"""
     names = [path.stem for _, path in ENTRIES]
-    assert len(names) >= 120
-    assert sum(n.startswith("pass_") for n in names) >= 40 and sum(n.startswith("fail_") for n in names) >= 80
+    assert len(names) >= 150
+    assert sum(n.startswith("pass_") for n in names) >= 50 and sum(n.startswith("fail_") for n in names) >= 100
     assert all(caught_by(path) for _, path in ENTRIES if path.stem.startswith("fail_"))
 
 

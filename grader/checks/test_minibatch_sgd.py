@@ -211,10 +211,17 @@ def test_minibatch_honours_the_generator(student, device):
         _, recorder = run(student, x, y, start_params(torch.float64, device), bs=bs, epochs=2, generator=NO_GENERATOR)
         return row_ids(recorder)
 
-    assert default_order(8) == default_order(8), Say(
+    follows = Say(
         "Without a generator (generator=None, the default) the batches did not follow torch.manual_seed: "
         "pass generator=None on to torch.randperm as it is.",
         "不传 generator(默认 None)时,批次没有跟随 torch.manual_seed:请把 generator=None 原样传给 torch.randperm。",
+    )
+    assert default_order(8) == default_order(8), follows
+    assert default_order(8) != default_order(9), follows + Say(
+        "Other global seeds gave the same batches: no generator does not mean a fixed seed (do not make a seeded "
+        "generator of your own, or call torch.manual_seed, when none is given).",
+        "不同的全局种子给出了相同的批次:不传 generator 并不意味着使用固定种子(没有传入时,不要自己创建带种子的 "
+        "generator,也不要调用 torch.manual_seed)。",
     )
 
 

@@ -8,6 +8,7 @@ from grader.checks.support import (
     ALL_DEVICES,
     COMPUTE_DEVICES,
     DTYPES,
+    NO_HINT,
     Say,
     as_value,
     assert_0dim_like,
@@ -50,16 +51,42 @@ def test_mse_returns_0dim_tensor_of_input_dtype_and_device(student, device, dtyp
     assert_0dim_like(student.mse(y_hat.to(device), y.to(device)), dtype, device, "mse")
 
 
+# how many of the rows fit exactly (y_hat == y): there the right gradient is 0, and a formula through sqrt, abs,
+# log or hypot of the difference has none (nan): an mse written as rmse ** 2 is right everywhere else
+FITS = ["no", "some", "every"]
+
+
+def fitted_pair(fit, dtype, device):
+    """pair()'s values, with no, every third or every row of y_hat equal to y."""
+    y_hat, y = pair(31, 2.0, 1.0, dtype, device)
+    rows = {"no": slice(0, 0), "some": slice(None, None, 3), "every": slice(None)}[fit]
+    y_hat = y_hat.clone()
+    y_hat[rows] = y[rows]
+    return y_hat, y
+
+
+EXACT_FIT = Say(
+    "It is nan or infinite where y_hat equals y (a perfect fit), where the right gradient is 0: a square root, "
+    "abs, log or hypot of the differences has no derivative at 0. Square the differences themselves, as in "
+    "((y_hat - y) ** 2).mean().",
+    "在 y_hat 等于 y 的地方(完美拟合)它是 nan 或无穷大,而正确的梯度是 0:差值的平方根、abs、log 或 hypot 在 0 处"
+    "没有导数。请直接对差值求平方,例如 ((y_hat - y) ** 2).mean()。",
+)
+
+
+@pytest.mark.parametrize("fit", FITS)
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
-def test_mse_gradient_matches_reference(student, expect, device, dtype):
-    """Does autograd through your mse give the right gradients for y_hat and y (graph kept)?
-    对你的 mse 做自动求导,y_hat 和 y 的梯度是否正确(计算图保留)?"""
-    y_hat, y = pair(31, 2.0, 1.0, dtype, device)
+def test_mse_gradient_matches_reference(student, expect, device, dtype, fit):
+    """Does autograd through your mse give the right gradients for y_hat and y (graph kept), at a perfect fit too?
+    对你的 mse 做自动求导,y_hat 和 y 的梯度是否正确(计算图保留),在完美拟合处也正确?"""
+    y_hat, y = fitted_pair(fit, dtype, device)
     expected = expect("gradients", lambda: loss_grads(lesson_ref.mse, "mse", y_hat, y, wrt=2))
     got = loss_grads(student.mse, "mse", y_hat, y, wrt=2)
-    assert_value(got[0], expected[0], Say("The gradient with respect to y_hat", "对 y_hat 的梯度"))
-    assert_value(got[1], expected[1], Say("The gradient with respect to y", "对 y 的梯度"))
+    undefined = fit != "no" and not all(torch.isfinite(g).all() for g in got)
+    hint = EXACT_FIT if undefined else NO_HINT
+    assert_value(got[0], expected[0], Say("The gradient with respect to y_hat", "对 y_hat 的梯度"), hint)
+    assert_value(got[1], expected[1], Say("The gradient with respect to y", "对 y 的梯度"), hint)
 
 
 def test_mse_leaves_inputs_unchanged(student):

@@ -11,6 +11,8 @@ from grader.checks.support import (
     ALL_DEVICES,
     COMPUTE_DEVICES,
     DTYPES,
+    NO_HINT,
+    TOLERANCES,
     Say,
     as_value,
     assert_value,
@@ -32,6 +34,44 @@ def reference_step(x, y, a, lr):
     return loss.detach(), a_ref.detach()
 
 
+def step_tolerance(before: torch.Tensor, expected_step: torch.Tensor) -> dict:
+    """TOLERANCES scaled to the operands of a -= lr * grad, not its result: far from the fit, a component of a
+    that the step brings near 0 keeps the rounding of the large numbers it came from (another order of ops)."""
+    tol = TOLERANCES[before.dtype]
+    scale = max(before.abs().max().item(), expected_step.abs().max().item(), 1.0)
+    return dict(rtol=tol["rtol"], atol=tol["atol"] + tol["rtol"] * scale)
+
+
+WRONG_SIGN = Say(
+    "a moved up the gradient: the step must be a -= lr * a.grad (wrong sign).",
+    "a 沿梯度上升了:应为 a -= lr * a.grad(符号反了)。",
+)
+
+
+def step_hint(step: torch.Tensor, expected: torch.Tensor) -> Say:
+    """Name how a wrong step differs from -lr * gradient: the opposite way, along it by another length, or capped."""
+    if torch.allclose(step, -expected):
+        return WRONG_SIGN
+    cos = torch.nn.functional.cosine_similarity(step, expected, dim=0)
+    if expected.norm() > 0 and cos > 1 - 1e-6:
+        longer = step.norm() > expected.norm()
+        return Say(
+            f"a moved along -gradient, but {'further' if longer else 'less far'} than lr * a.grad: the step must be "
+            "exactly lr * a.grad (no clipping or normalising of the gradient, no learning rate that changes between "
+            "calls).",
+            f"a 沿负梯度方向移动了,但距离{'大于' if longer else '小于'} lr * a.grad:步长必须恰好是 lr * a.grad"
+            "(不要裁剪或归一化梯度,学习率也不能在各次调用之间变化)。",
+        )
+    capped = (step.abs() < expected.abs()) & (torch.sign(step) == torch.sign(expected))
+    if capped.any() and torch.allclose(step[~capped], expected[~capped]):
+        return Say(
+            "Some entries of the step were cut short (clamped or capped): the step must be exactly lr * a.grad, "
+            "however large.",
+            "步长的某些分量被截短了(clamp 或设上限):无论多大,步长都必须恰好是 lr * a.grad。",
+        )
+    return NO_HINT
+
+
 @pytest.mark.parametrize("lr", [0.1, 0.013])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("device", COMPUTE_DEVICES)
@@ -48,14 +88,74 @@ def test_update_steps_against_the_gradient(update, expect, device, dtype, lr):
         "a 没有变化:update 必须原地修改 a(a -= ... 或 a.sub_(...)),而不是把名字绑定到新张量。",
     )
     step, expected_step = a.detach() - before, a_expected - before
-    if torch.allclose(step, -expected_step):
-        raise AssertionError(
+    hint = step_hint(step, expected_step)
+    if hint is WRONG_SIGN:
+        raise AssertionError(hint)
+    tol = step_tolerance(before, expected_step)
+    assert_value(a.detach(), a_expected, Say("a after one step", "走一步后的 a"), hint, **tol)
+
+
+# starts far from the best line: a steep gradient, where a step that is clipped, clamped or normalised differs
+FAR_STARTS = [pytest.param((100.0, -100.0), id="far"), pytest.param((-250.0, 400.0), id="farther")]
+
+
+@pytest.mark.parametrize("start", FAR_STARTS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("device", COMPUTE_DEVICES)
+def test_update_steps_right_far_from_the_fit(update, expect, device, dtype, start):
+    """Is the step exactly -lr times the gradient from a start far from the best line too (no clipping or clamping)?
+    从远离最佳直线的起点出发(梯度很陡),步长是否仍恰好是 -lr 乘以梯度(不裁剪、不截断)?"""
+    x, y = hidden_line(37, dtype, device)
+    a = torch.nn.Parameter(torch.tensor(start, dtype=dtype, device=device))
+    before = a.detach().clone()
+    _, a_expected = expect("step", lambda: reference_step(x, y, a, 0.1))
+    update(x, y, a, 0.1)
+    where = Say(
+        "From a start far from the best line, where the gradient is steep, a after one step",
+        "从远离最佳直线、梯度很陡的起点出发,走一步后的 a",
+    )
+    tol = step_tolerance(before, a_expected - before)
+    assert_value(a.detach(), a_expected, where, step_hint(a.detach() - before, a_expected - before), **tol)
+
+
+# one Parameter, consecutive calls: (batch, lr) per call; a batch the first call saw comes back, lr changes
+CALLS = [(0, 0.1), (0, 0.1), (1, 0.05), (0, 0.1)]
+
+
+@pytest.mark.parametrize("device", COMPUTE_DEVICES)
+def test_update_takes_the_plain_step_on_every_call(update, device, dtype=torch.float64):
+    """Does every call on the same a take exactly the plain step from where a stands, keeping nothing between calls?
+    对同一个 a 连续调用时,每次是否都从 a 当前的位置恰好走一步普通的梯度下降,调用之间不保留任何状态?
+
+    float64 only: this checks what carries over between calls (dtypes are checked above).
+    """
+    batches = [hidden_line(29, dtype, device, seed=seed) for seed in (5, 6)]
+    a = start_params(dtype, device)
+    for call, (batch, lr) in enumerate(CALLS, start=1):
+        x, y = batches[batch]
+        before = a.detach().clone()
+        _, a_expected = reference_step(x, y, a, lr)  # from where a stands now: before the student's call
+        update(x, y, a, lr)
+        a.grad = None  # each step on its own: a missing zero_() costs only test_update_zeroes_grad's points
+        tol = step_tolerance(before, a_expected - before)
+        if call == 1:
+            assert_value(a.detach(), a_expected, Say("a after the first call", "第一次调用后的 a"), **tol)
+            continue
+        assert_value(
+            a.detach(),
+            a_expected,
             Say(
-                "a moved up the gradient: the step must be a -= lr * a.grad (wrong sign).",
-                "a 沿梯度上升了:应为 a -= lr * a.grad(符号反了)。",
-            )
+                f"The first call stepped right, but call {call} on the same a did not take the plain step from where "
+                "a stood: update must keep nothing between calls (no momentum, no step counter or learning-rate "
+                "schedule, no gradient, learning rate or optimizer state kept from an earlier call). So a after "
+                "that call",
+                f"第一次调用的步长正确,但对同一个 a 的第 {call} 次调用没有从 a 当前位置走普通的一步:update 在调用之间"
+                "不能保留任何东西(不要动量、不要步数计数或学习率调度、不要沿用之前调用的梯度、学习率或优化器状态)。"
+                "因此该次调用后的 a",
+            ),
+            step_hint(a.detach() - before, a_expected - before),
+            **tol,
         )
-    assert_value(a.detach(), a_expected, Say("a after one step", "走一步后的 a"))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

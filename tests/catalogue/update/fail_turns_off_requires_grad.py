@@ -1,5 +1,6 @@
 """Leaves a without requires_grad."""
 CAUGHT_BY = (
+    "test_update_takes_the_plain_step_on_every_call",
     "test_update_keeps_a_the_same_leaf_parameter",
     "test_update_loop_reaches_the_least_squares_fit",
 )

@@ -1,6 +1,8 @@
 """Right, but reads .grad of the non-leaf loss for a debugging check: torch warns on stderr."""
 CAUGHT_BY = (
     "test_update_steps_against_the_gradient",
+    "test_update_steps_right_far_from_the_fit",
+    "test_update_takes_the_plain_step_on_every_call",
     "test_update_returns_the_loss_before_the_step_with_its_graph",
     "test_update_keeps_a_the_same_leaf_parameter",
     "test_update_zeroes_grad",

@@ -1,6 +1,8 @@
 """Climbs the gradient."""
 CAUGHT_BY = (
     "test_update_steps_against_the_gradient",
+    "test_update_steps_right_far_from_the_fit",
+    "test_update_takes_the_plain_step_on_every_call",
     "test_update_loop_reaches_the_least_squares_fit",
 )
 
