@@ -24,11 +24,15 @@ from grader.submission import Submission
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def submission_of(source: str) -> Submission:
+def namespace_of(source: str) -> dict:
     """The reference functions, with those defined in `source` replacing theirs."""
     scope = {"torch": torch, "nn": torch.nn, "math": math, **{fn: getattr(lesson_ref, fn) for fn in FUNCTIONS}}
     exec(compile(source, "<variant>", "exec"), scope)
-    return Submission(scope)
+    return scope
+
+
+def submission_of(source: str) -> Submission:
+    return Submission(namespace_of(source))
 
 
 def assert_full_marks(function: str, source: str):
@@ -39,7 +43,11 @@ def assert_full_marks(function: str, source: str):
 @st.composite
 def mse_variants(draw):
     diff = draw(st.sampled_from(["y_hat - y", "y - y_hat"]))
-    square = draw(st.sampled_from(["d ** 2", "d * d", "d.pow(2)", "torch.square(d)", "d.square()", "d.abs() ** 2"]))
+    square = draw(
+        st.sampled_from(
+            ["d ** 2", "d * d", "d.pow(2)", "torch.square(d)", "d.square()", "d.abs() ** 2", "d.abs() * d.abs()"]
+        )
+    )
     mean = draw(
         st.sampled_from(
             ["{s}.mean()", "torch.mean({s})", "{s}.sum() / len(y)", "{s}.sum() / y.numel()", "{s}.sum() / y.shape[0]"]
@@ -47,6 +55,11 @@ def mse_variants(draw):
     )
     wide = draw(st.booleans())  # compute in float64, hand back the inputs' dtype
     body = f"d = {diff}\n    s = {square}\n    return {mean.format(s='s')}"
+    if draw(st.booleans()):  # a norm squared: torch gives a norm the gradient 0 at 0, as the square has
+        norm = draw(
+            st.sampled_from(["torch.norm(d)", "torch.linalg.vector_norm(d)", "torch.dist(y_hat, y)", "d.norm()"])
+        )
+        body = f"d = {diff}\n    return {norm} ** 2 / {draw(st.sampled_from(['len(y)', 'd.numel()']))}"
     if wide:
         body = f"d = (y_hat.double() - y.double())\n    s = {square}\n    return ({mean.format(s='s')}).to(y.dtype)"
     return f"def mse(y_hat, y):\n    {body}\n"
@@ -64,6 +77,8 @@ def update_variants(draw):
                 "with torch.no_grad():\n        a.sub_(a.grad * lr)",
                 "a.data -= lr * a.grad.data",
                 "a.data.sub_(lr * a.grad)",
+                "torch.optim.SGD([a], lr=lr).step()",  # a fresh optimizer each call: no state
+                "torch.optim.SGD([a], lr=lr, momentum=0.9).step()",  # a fresh momentum's first step is the plain one
             ]
         )
     )
@@ -76,7 +91,15 @@ def update_variants(draw):
 @st.composite
 def minibatch_variants(draw):
     n = draw(st.sampled_from(["len(x)", "x.shape[0]", "x.size(0)", "len(y)", "y.numel()"]))
-    perm = f"torch.randperm({n}, generator=generator, device=x.device)"
+    perm = draw(
+        st.sampled_from(
+            [
+                f"torch.randperm({n}, generator=generator, device=x.device)",
+                f"torch.randperm({n}, device=x.device, generator=generator)",
+                f"torch.rand({n}, generator=generator, device=x.device).argsort()",
+            ]
+        )
+    )
     value = draw(
         st.sampled_from(["loss.item()", "loss.detach().item()", "float(loss.detach())", "loss.detach().tolist()"])
     )
@@ -156,6 +179,145 @@ def test_any_valid_minibatch_sgd_scores_full_marks(source):
 def test_any_valid_cross_entropy_scores_full_marks(source):
     """Does every correct, stable cross_entropy (any log-sum-exp, any picking, any mean) get full marks?"""
     assert_full_marks("cross_entropy", source)
+
+
+# -- the same axes as the hidden checks, drawn: exact fits, call sequences and starts, seeds ------------------
+
+
+def grads(mse, y_hat, y):
+    y_hat, y = y_hat.clone().requires_grad_(), y.clone().requires_grad_()
+    return torch.autograd.grad(mse(y_hat, y), [y_hat, y])
+
+
+@SETTINGS
+@given(
+    mse_variants(),
+    st.lists(st.booleans(), min_size=1, max_size=40),
+    st.sampled_from([1e-3, 1.0, 1e3]),
+    st.sampled_from([torch.float32, torch.float64]),
+)
+def test_any_valid_mse_has_the_reference_gradient_at_any_exact_fit(source, fits, scale, dtype):
+    """Does every correct mse give the reference's gradient (0, not nan) on rows where y_hat == y, for any rows?"""
+    mse = submission_of(source).mse
+    y = scale * torch.randn(len(fits), generator=torch.Generator().manual_seed(len(fits)), dtype=dtype)
+    y_hat = torch.where(torch.tensor(fits), y, y + scale)
+    for got, want in zip(grads(mse, y_hat, y), grads(lesson_ref.mse, y_hat, y), strict=True):
+        torch.testing.assert_close(got, want, msg=f"{source}\nfits {fits}")
+
+
+CALL_SEQUENCES = st.lists(st.tuples(st.integers(0, 2), st.sampled_from([0.3, 0.1, 0.01])), min_size=2, max_size=6)
+
+
+def steps_like_the_reference(update, calls, start) -> bool:
+    """Does `update`, called in turn on one Parameter (batch, lr per call), take the reference's step each time?"""
+    batches = [
+        lesson_ref.make_linear_data(20 + i, [-1.5, 0.75], generator=torch.Generator().manual_seed(i)) for i in range(3)
+    ]
+    a = torch.nn.Parameter(torch.tensor(start, dtype=torch.float32))
+    for batch, lr in calls:
+        x, y = batches[batch]
+        before = a.detach().clone()
+        mine = torch.nn.Parameter(before.clone())
+        lesson_ref.update(x, y, mine, lr)
+        update(x, y, a, lr)
+        a.grad = None
+        scale = max(before.abs().max().item(), (mine.detach() - before).abs().max().item(), 1.0)
+        if not torch.allclose(a.detach(), mine.detach(), rtol=1e-5, atol=1e-5 * scale):  # float32 rounding of a
+            return False
+    return True
+
+
+STARTS = st.sampled_from([(-1.0, 1.0), (100.0, -100.0), (-3e3, 2e3)])  # the lesson's, and far from the fit
+
+
+@SETTINGS
+@given(update_variants(), CALL_SEQUENCES, STARTS)
+def test_any_valid_update_takes_the_reference_step_on_every_call_from_any_start(source, calls, start):
+    """Does every correct update take the plain step on each call of any sequence, from near and far starts?"""
+    assert steps_like_the_reference(submission_of(source).update, calls, start), f"{source}\n{calls} from {start}"
+
+
+KEEPS_MOMENTUM = """
+_optimizers = {}
+def update(x, y, a, lr):
+    optimizer = _optimizers.setdefault(a, torch.optim.SGD([a], lr=lr, momentum=0.9))
+    loss = mse(x @ a, y)
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    return loss
+"""
+CLIPS = """
+def update(x, y, a, lr):
+    loss = mse(x @ a, y)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([a], 5.0)
+    with torch.no_grad():
+        a -= lr * a.grad
+    a.grad = None
+    return loss
+"""
+
+
+def test_the_call_sequence_property_fails_an_update_with_state_or_a_clipped_step():
+    """Is the sequence property able to fail: does momentum kept per Parameter, or a clipped gradient, break it?"""
+    assert not steps_like_the_reference(submission_of(KEEPS_MOMENTUM).update, [(0, 0.1), (0, 0.1)], (-1.0, 1.0))
+    assert steps_like_the_reference(submission_of(CLIPS).update, [(0, 0.1), (1, 0.1)], (-1.0, 1.0))
+    assert not steps_like_the_reference(submission_of(CLIPS).update, [(0, 0.1)], (100.0, -100.0))
+
+
+def batches_drawn(minibatch_sgd, global_seed, generator_seed=None):
+    """The rows of every batch one call gives, after torch.manual_seed(global_seed)."""
+    n = 23
+    x = torch.stack([torch.arange(n, dtype=torch.float64), torch.ones(n, dtype=torch.float64)], dim=1)
+    seen = []
+
+    def record(xb, yb, a, lr):
+        seen.append(xb[:, 0].long().tolist())
+        return torch.zeros((), dtype=torch.float64)
+
+    minibatch_sgd.__globals__["update"] = record
+    torch.manual_seed(global_seed)
+    generator = None if generator_seed is None else torch.Generator().manual_seed(generator_seed)
+    minibatch_sgd(x, x[:, 0], torch.nn.Parameter(torch.zeros(2, dtype=torch.float64)), 0.1, 5, 2, generator=generator)
+    return seen
+
+
+def follows_its_seeds(minibatch_sgd, seeds) -> bool:
+    """Equal generator seeds give equal batches whatever the global seed; without one, the global seed decides."""
+    a, b = seeds
+    with_generator = batches_drawn(minibatch_sgd, a, generator_seed=b) == batches_drawn(
+        minibatch_sgd, b, generator_seed=b
+    )
+    without = batches_drawn(minibatch_sgd, a) == batches_drawn(minibatch_sgd, b)
+    return with_generator and without == (a == b)
+
+
+SEEDS = st.tuples(st.integers(0, 2**31), st.integers(0, 2**31))
+
+
+@SETTINGS
+@given(minibatch_variants(), SEEDS)
+def test_any_valid_minibatch_sgd_follows_the_generator_it_is_given_or_the_global_seed(source, seeds):
+    """Does every correct minibatch_sgd draw from the generator given, and without one from torch's global seed?"""
+    assert follows_its_seeds(namespace_of(source)["minibatch_sgd"], seeds), source
+
+
+SEEDED_42 = """
+def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
+    if generator is None:
+        generator = torch.Generator(device=x.device).manual_seed(42)
+    losses = []
+    for _ in range(epochs):
+        for idx in torch.randperm(len(x), generator=generator, device=x.device).split(bs):
+            losses.append(update(x[idx], y[idx], a, lr).item())
+    return losses
+"""
+
+
+def test_the_seed_property_fails_a_fixed_seed_in_place_of_none():
+    """Is the seed property able to fail: does a generator seeded with 42 in place of None break it (a regression)?"""
+    assert not follows_its_seeds(namespace_of(SEEDED_42)["minibatch_sgd"], (1, 2))
 
 
 def test_a_variant_that_is_wrong_is_not_passed():
