@@ -6,6 +6,10 @@ student's submission in-process (grader.runner.run_checks + Submission, the othe
 ones). A mutant is killed when it loses points. Prints the kill rate (killed / non-equivalent mutants)
 and every survivor; EQUIVALENT lists the survivors shown to compute the same thing, with the reason.
 Not a CI gate: `.venv/bin/python benchmarks/mutation.py [function ...]`.
+
+Besides these single changes, BEHAVIOURS rewrites the reference into one instance of each kind of wrong code
+that is right on the lesson's own inputs only (issue 19): state kept between calls, a step right only while
+the gradient is small, a fixed seed in place of none, a formula whose gradient is undefined at a perfect fit.
 """
 
 import ast
@@ -68,6 +72,57 @@ EQUIVALENT = {
         ),
     },
 }
+
+
+# (function, what it does, [(reference text, its replacement), ...]): wrong code right on the lesson's data
+STEP, ZERO = "a.sub_(lr * a.grad)", "a.grad.zero_()"
+BEHAVIOURS = [
+    (
+        "mse",
+        "rmse ** 2 (nan gradient at a perfect fit)",
+        [("((y_hat - y) ** 2).mean()", "((y_hat - y) ** 2).mean().sqrt() ** 2")],
+    ),
+    ("mse", "sqrt(e ** 2) ** 2 row by row", [("((y_hat - y) ** 2)", "(((y_hat - y) ** 2).sqrt() ** 2)")]),
+    ("mse", "exp(2 log |e|)", [("((y_hat - y) ** 2)", "torch.exp(2 * torch.log((y_hat - y).abs()))")]),
+    ("update", "momentum kept per Parameter", [(STEP, "a.sub_(lr * _kept(a, a.grad))")]),
+    ("update", "lr divided by the calls on this Parameter", [(STEP, "a.sub_(lr / _count(a) * a.grad)")]),
+    ("update", "lr of the first call kept", [(STEP, "a.sub_(_first(a, lr) * a.grad)")]),
+    ("update", "first gradient cached", [(STEP, "a.sub_(lr * _cached(a, a.grad))")]),
+    ("update", "gradient norm clipped to 5", [(STEP, "a.sub_(lr * a.grad * (5 / a.grad.norm()).clamp(max=1))")]),
+    ("update", "step clamped to [-1, 1]", [(STEP, "a.sub_((lr * a.grad).clamp(-1, 1))")]),
+    ("update", "gradient entries clamped to [-1, 1]", [(STEP, "a.sub_(lr * a.grad.clamp(-1, 1))")]),
+    ("update", "unit gradient", [(STEP, "a.sub_(lr * a.grad / a.grad.norm())")]),
+    (
+        "minibatch_sgd",
+        "generator seeded with 42 when none",
+        [("losses = []", "losses = []\n    generator = generator or torch.Generator(device=x.device).manual_seed(42)")],
+    ),
+    (
+        "minibatch_sgd",
+        "global RNG seeded with 0 when none",
+        [("losses = []", "losses = []\n    _ = generator or torch.manual_seed(0)")],
+    ),
+    (
+        "minibatch_sgd",
+        "an unseeded generator when none",
+        [("losses = []", "losses = []\n    generator = generator or torch.Generator(device=x.device)")],
+    ),
+]
+# the state the stateful behaviours keep, per Parameter, for the whole run (as a student's module-level dicts)
+STATE = """
+_state = {}
+def _kept(a, grad):
+    v = _state.setdefault(("v", a), torch.zeros_like(grad))
+    v.mul_(0.9).add_(grad)
+    return v
+def _count(a):
+    _state[("n", a)] = _state.get(("n", a), 0) + 1
+    return _state[("n", a)]
+def _first(a, lr):
+    return _state.setdefault(("lr", a), lr)
+def _cached(a, grad):
+    return _state.setdefault(("g", a), grad.clone())
+"""
 
 
 @dataclass
@@ -214,6 +269,22 @@ def mutants(function: str) -> list[Mutant]:
         target += 1
 
 
+def behaviour_mutants(function: str) -> list[Mutant]:
+    """The reference's `function` rewritten into each of BEHAVIOURS' kinds of wrong code."""
+    reference = inspect.getsource(getattr(lesson_ref, function))
+    out = []
+    for fn, what, changes in BEHAVIOURS:
+        if fn != function:
+            continue
+        source = reference
+        for old, new in changes:
+            if old not in source:
+                raise ValueError(f"{function}'s reference no longer holds {old!r}: update BEHAVIOURS")
+            source = source.replace(old, new, 1)
+        out.append(Mutant(function, f"behaviour: {what}", STATE + source))
+    return out
+
+
 def killed(mutant: Mutant) -> bool:
     """Does the mutant, graded as a student's function, lose points?"""
     scope = {"torch": torch, "nn": torch.nn, "math": math, **{fn: getattr(lesson_ref, fn) for fn in FUNCTIONS}}
@@ -227,7 +298,7 @@ def main(functions) -> int:
     total = kills = equivalent = 0
     survivors = []
     for function in functions:
-        found = mutants(function)
+        found = mutants(function) + behaviour_mutants(function)
         fn_kills = fn_equiv = 0
         for mutant in found:
             if killed(mutant):
