@@ -24,12 +24,13 @@ SEALED_EXECUTE = "grader.sealed.nbgrader_steps.SealedExecute"
 SEALED_REVIEW = "grader.sealed.nbgrader_steps.SealedReview"
 
 
-def sealed_steps(steps: list, result=None) -> list:
+def sealed_steps(steps: list, result=None, assignment=None) -> list:
     """nbgrader's autograde steps with Execute (or a SealedExecute) replaced, SealedReview last.
 
-    `result`: a SubmissionResult graded already (the parallel CLI); else each notebook is graded in the step.
+    `result`, `assignment`: a SubmissionResult graded already and its course's Assignment (the parallel CLI);
+    else each notebook is graded in the step.
     """
-    execute = SealedExecute(result=result) if result is not None else SEALED_EXECUTE
+    execute = SealedExecute(result=result, assignment=assignment) if result is not None else SEALED_EXECUTE
     kept = [pp for pp in steps if pp not in (SEALED_REVIEW, SealedReview)]
     return [*(execute if pp in (Execute, SEALED_EXECUTE, SealedExecute) else pp for pp in kept), SealedReview]
 
@@ -38,13 +39,16 @@ class SealedExecute(NbGraderPreprocessor):
     """In place of nbgrader's Execute: the submission graded sealed; its outputs and verdicts into the notebook."""
 
     result = Any(None, help="a SubmissionResult graded already; None: grade the submission here")
+    assignment = Any(None, help="the course's Assignment, with `result`")
     ran = False  # the step ran to its end (nbgrader converted the notebook this far)
 
     def preprocess(self, nb, resources):
         from grader.sealed.recording import SealedOutputs
 
-        result = self.result if self.result is not None else self._grade(resources)
-        resources["sealed_result"] = result
+        result, assignment = self.result, self.assignment
+        if result is None:  # nothing kept on the step: nbgrader may reuse it for the next student
+            assignment, result = self._grade(resources)
+        resources["sealed_result"], resources["sealed_assignment"] = result, assignment
         nb, resources = SealedOutputs(result=result).preprocess(nb, resources)
         self.ran = True
         return nb, resources
@@ -67,7 +71,7 @@ class SealedExecute(NbGraderPreprocessor):
                 record_unprocessed(gb, result)
                 mark_for_review(gb, result)
             raise NotGraded(f"{student}: the submission was not read ({'; '.join(result.problems)[:500]})")
-        return result
+        return assignment, result
 
 
 class NotGraded(Exception):
@@ -79,12 +83,11 @@ class SealedReview(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         from grader.sealed.recording import ShowReleaseTests, mark_for_review
-        from grader.sealed.session import Assignment
 
         result = resources.get("sealed_result")
         if result is None:  # graded in a kernel (Execute): nothing of ours to show or mark
             return nb, resources
-        visible = Assignment.load(_course_root(self)).visible_sources
+        visible = resources["sealed_assignment"].visible_sources
         nb, resources = ShowReleaseTests(visible_sources=visible).preprocess(nb, resources)
         with Gradebook(resources["nbgrader"]["db_url"]) as gb:
             mark_for_review(gb, result)
@@ -103,7 +106,7 @@ def _course_root(step) -> Path:
 
 
 _lock = threading.Lock()
-_warm_state: dict = {}  # "zygote", "assignment", "root": this process's warm sandbox
+_warm_state: dict = {}  # "zygote": this process's warm sandbox, kept between students
 
 
 def _warm(root: Path):

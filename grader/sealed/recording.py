@@ -71,7 +71,7 @@ class SealedAutograde:
         self.coursedir.student_id = result.student
         converter = Autograde(coursedir=self.coursedir, config=self.config, log=self.log)
         converter.force = True
-        steps = sealed_steps(converter.autograde_preprocessors, result)
+        steps = sealed_steps(converter.autograde_preprocessors, result, self.assignment)
         converter.autograde_preprocessors = steps
         self.errors.lines.clear()
         submitted = self.root / "submitted" / result.student / ASSIGNMENT / NOTEBOOK
