@@ -1,5 +1,6 @@
-"""Turn every later grade cell (those that call award) into `pass`: in a stock IPython kernel no check runs."""
-TARGET, EXPECT, FLAGGED = "mse", {"mse": 0}, True
+"""Turn every later grade cell that calls award into `pass`: the worker runs grade cells in their release form,
+which holds no award( to match, and ends them with the verdict as a syntax node, so the cell shows its true 0."""
+TARGET, EXPECT, FLAGGED = "mse", {"mse": 0}, False
 
 
 def mse(y_hat, y):
