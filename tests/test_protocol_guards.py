@@ -273,3 +273,31 @@ def test_a_link_beside_a_missing_notebook_is_refused_too(tmp_path):
     path = submitted(tmp_path)
     (path.parent / "notes.txt").symlink_to("/etc/hostname")
     assert "notes.txt is a symbolic link" in intake.refusal(path)
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_folder_of_1000_entries_is_read_and_one_more_is_refused_saying_why(tmp_path, release_nb, extra):
+    """Is a submission folder holding exactly as many files as allowed read, and one file more refused in words?"""
+    path = submitted(tmp_path)
+    nbformat.write(release_nb, path)
+    for i in range(intake.MAX_ENTRIES - 1 + extra):  # the notebook is one entry
+        (path.parent / f"f{i}.txt").touch()
+    handed = intake.take(path)
+    if extra:
+        assert handed.data is None and f"more than {intake.MAX_ENTRIES} files" in handed.rejected
+    else:
+        assert handed.data == path.read_bytes() and intake.refusal(path) is None
+
+
+@pytest.mark.parametrize("extra", [0, 1])
+def test_a_folder_of_64_mib_is_read_and_one_byte_more_is_refused_saying_why(tmp_path, release_nb, extra):
+    """Is a submission folder of exactly the allowed bytes read, and one byte more refused, saying the limit?"""
+    path = submitted(tmp_path)
+    nbformat.write(release_nb, path)
+    with open(path.parent / "data.bin", "wb") as f:  # sparse: no 64 MiB written
+        f.truncate(intake.MAX_FOLDER_BYTES - path.stat().st_size + extra)
+    handed = intake.take(path)
+    if extra:
+        assert handed.data is None and f"more than {intake.MAX_FOLDER_BYTES} bytes" in handed.rejected
+    else:
+        assert handed.data == path.read_bytes()
