@@ -46,6 +46,24 @@ def test_every_submission_is_graded_once_by_several_processes(monkeypatch, tmp_p
     assert len({r.seconds for r in results}) == 2  # the fake puts its process id there
 
 
+def test_each_result_is_recorded_in_the_grading_process_that_made_it(monkeypatch, tmp_path):
+    """Is the gradebook written by the grading processes, in parallel, so the main process only collects, and
+    is a submission given up recorded here, once?"""
+    monkeypatch.setattr(local_pool, "grade_submission", fake_grade)
+
+    def record(result):
+        result.problems.append(f"recorded in {os.getpid()}")
+        return result
+
+    todo = {s: tmp_path / s for s in ["crashes_always", *STUDENTS]}
+    results = {r.student: r for r in local_pool.graded_here(todo, None, jobs=2, zygote=None, record=record)}
+    given_up = results.pop("crashes_always")
+    assert given_up.problems[1:] == [f"recorded in {os.getpid()}"]
+    for r in results.values():
+        assert r.problems == [f"recorded in {int(r.seconds)}"]  # the fake's process id: where it was graded
+        assert int(r.seconds) != os.getpid()
+
+
 def test_a_process_that_dies_costs_only_its_submission(monkeypatch, tmp_path):
     """A submission whose grading process dies every time: given up with a reason, everyone else graded?"""
     results = {r.student: r for r in run_pool(monkeypatch, ["crashes_always", *STUDENTS], tmp_path)}

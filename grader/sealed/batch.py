@@ -60,22 +60,11 @@ def grade_course(
             ) from None
     todo = submissions(root)
     results = []
-    autograder = SealedAutograde(root, assignment)
+    record = Recorder(root, assignment, unconfined)
     with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
         jobs = jobs or os.cpu_count() or 1
-        for result in graded(todo, assignment, jobs, scheduler, unconfined, expectations_cache(root, url)):
-            if unconfined:
-                result.problems.append(UNCONFINED)
-            started = time.monotonic()
-            try:
-                autograder.record(result)
-            except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
-                result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
-            if unconfined:
-                note_unconfined(url, result)
-            result.timings["gradebook write"] = time.monotonic() - started
-            result.outputs, result.execution_counts = {}, {}  # autograded/ has them, nothing below reads them
+        for result in graded(todo, assignment, jobs, scheduler, unconfined, expectations_cache(root, url), record):
             results.append(result)
             progress.advance(bar)
     results.sort(key=lambda r: r.student)
@@ -84,6 +73,32 @@ def grade_course(
 
     class_summary.write(root / "autograded", results)
     return results
+
+
+class Recorder:
+    """One result into the gradebook and autograded/ (nbgrader's converter), outputs released after.
+
+    Called where the result is made (in each local grading process, so the main process only collects) or,
+    for results from a cluster, in the main process. -> the result, without cell outputs.
+    """
+
+    def __init__(self, root: Path, assignment: Assignment, unconfined: bool):
+        self.autograder = SealedAutograde(root, assignment)
+        self.unconfined = unconfined
+
+    def __call__(self, result: SubmissionResult) -> SubmissionResult:
+        if self.unconfined:
+            result.problems.append(UNCONFINED)
+        started = time.monotonic()
+        try:
+            self.autograder.record(result)
+        except Exception as err:  # this student's error boundary: the batch goes on (issue 9 item 6)
+            result.problems.append(f"the gradebook entry could not be written: {type(err).__name__}: {err}")
+        if self.unconfined:
+            note_unconfined(self.autograder.url, result)
+        result.timings["gradebook write"] = time.monotonic() - started
+        result.outputs, result.execution_counts = {}, {}  # autograded/ has them, nothing below reads them
+        return result
 
 
 def write_results(root: Path, results: list[SubmissionResult], unconfined: bool = False) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,29 +65,36 @@ def graded(
     scheduler: str | None = None,
     unconfined: bool = False,
     expectations: Path | None = None,
+    record: Callable[[SubmissionResult], SubmissionResult] | None = None,
 ) -> Iterator[SubmissionResult]:
     """Yield each submission's result once, as it completes; a failed task costs only its student.
 
     `scheduler`: a Dask scheduler's address (grader/sealed/dask_cluster.py); else `jobs` local processes.
     `unconfined`: the instructor's explicit choice to grade without the sandbox (trusted code only).
     `expectations`: the file the warm-up takes the reference's values from and keeps them in (local grading).
+    `record`: applied to each result before it is yielded: in the local grading processes (in parallel, the
+    main process only collects), in this process for results from a cluster or a grading process that died.
     """
     for step in ("begin", "warm", "ready", "first", "last"):
         TIMELINE.pop(step, None)
     TIMELINE["begin"] = time.monotonic()
-    for result in _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
+    for result in _graded(todo, assignment, jobs, scheduler, unconfined, expectations, record or _as_is):
         TIMELINE.setdefault("first", time.monotonic())
         yield result
     TIMELINE["last"] = time.monotonic()
 
 
-def _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
+def _as_is(result: SubmissionResult) -> SubmissionResult:
+    return result
+
+
+def _graded(todo, assignment, jobs, scheduler, unconfined, expectations, record):
     if not todo:
         return
     if scheduler:
         from grader.sealed.dask_cluster import graded_on_dask
 
-        yield from graded_on_dask(todo, assignment, scheduler, unconfined)
+        yield from map(record, graded_on_dask(todo, assignment, scheduler, unconfined))
         return
     from grader.sealed import gpu
     from grader.sealed.local_pool import graded_here
@@ -99,7 +106,7 @@ def _graded(todo, assignment, jobs, scheduler, unconfined, expectations):
         zygote.wait_ready()  # before forking: the pool's processes share the zygote's one ready state
         TIMELINE["ready"] = time.monotonic()
         gpu.skip_cuda_cases(gpu.unusable_gpu(zygote))  # before forking too: the pool's processes inherit it
-        yield from graded_here(todo, assignment, jobs, zygote)
+        yield from graded_here(todo, assignment, jobs, zygote, record)
     finally:
         zygote.close()
 

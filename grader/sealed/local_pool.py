@@ -3,7 +3,8 @@
 The parent imports the checks and runs them once on the reference, waits for the zygote, then forks
 `jobs` grading processes: each inherits the warm interpreter and the zygote's control socket (an
 inherited descriptor, so two gradings on one machine share nothing). A grading process takes one
-submission at a time by path and sends its SubmissionResult back. One that dies (killed, out of memory)
+submission at a time by path, records it (the gradebook, autograded/: nbgrader's converter, in parallel)
+and sends its SubmissionResult back. One that dies (killed, out of memory)
 costs only the submission it held: that one is tried again in a fresh process, up to MAX_CRASHES times,
 and the others go on.
 """
@@ -34,8 +35,14 @@ class _Slot:
     deadline: float = 0.0
 
 
-def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote) -> Iterator[SubmissionResult]:
-    """Yield each submission's result once, as it completes. The caller has warmed up and the zygote is ready."""
+def graded_here(
+    todo: dict[str, Path], assignment: Assignment, jobs: int, zygote, record=None
+) -> Iterator[SubmissionResult]:
+    """Yield each submission's result once, as it completes. The caller has warmed up and the zygote is ready.
+
+    record(result) -> result: run in the grading process after grading (here, for a submission given up).
+    """
+    record = record or (lambda result: result)
     queue = deque(todo)
     crashes: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")
@@ -46,7 +53,7 @@ def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote
         while queue and len([s for s in slots if s.student]) < jobs:
             slot = next((s for s in slots if s.student is None), None)
             if slot is None:
-                slot = _start(context, assignment, zygote)
+                slot = _start(context, assignment, zygote, record)
                 slots.append(slot)
             slot.student = queue.popleft()
             slot.deadline = time.monotonic() + TASK_SECONDS
@@ -83,17 +90,18 @@ def graded_here(todo: dict[str, Path], assignment: Assignment, jobs: int, zygote
                 if crashes[student] < MAX_CRASHES:
                     queue.append(student)
                 else:
-                    finished.append(failed(student, f"its grading process {how} {MAX_CRASHES} times; it was given up"))
-            dispatch()  # before the caller records the results: no process waits while the gradebook is written
+                    gave_up = failed(student, f"its grading process {how} {MAX_CRASHES} times; it was given up")
+                    finished.append(record(gave_up))
+            dispatch()  # before the caller takes the results: no process waits while the caller works
             yield from finished
     finally:
         for slot in slots:
             _stop(slot)
 
 
-def _start(context, assignment: Assignment, zygote) -> _Slot:
+def _start(context, assignment: Assignment, zygote, record) -> _Slot:
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs, assignment, zygote), daemon=True)
+    process = context.Process(target=_serve, args=(theirs, assignment, zygote, record), daemon=True)
     process.start()
     theirs.close()
     return _Slot(process, ours)
@@ -106,8 +114,8 @@ def _stop(slot: _Slot) -> None:
     slot.conn.close()
 
 
-def _serve(conn: Connection, assignment: Assignment, zygote) -> None:
-    """In a grading process: grade each submission sent, until the parent closes the pipe."""
+def _serve(conn: Connection, assignment: Assignment, zygote, record) -> None:
+    """In a grading process: grade and record each submission sent, until the parent closes the pipe."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it kills us
     while True:
         try:
@@ -118,4 +126,4 @@ def _serve(conn: Connection, assignment: Assignment, zygote) -> None:
             result = grade_submission(student, path, assignment, zygote)
         except Exception as err:  # a bug of the grader on this submission: it costs this student only
             result = failed(student, f"the grader failed on this submission: {type(err).__name__}: {err}")
-        conn.send(result)
+        conn.send(record(result))

@@ -53,13 +53,13 @@ class SealedAutograde:
     def __init__(self, root: Path, assignment: Assignment):
         self.root, self.assignment = root, assignment
         self.config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        self.config.CourseDirectory.db_url = db_url(root)  # a relative SQLite path means the course root
+        self.url = patient(db_url(root))
+        self.config.CourseDirectory.db_url = self.url  # a relative SQLite path means the course root
         self.log = logging.getLogger("grader.sealed.nbgrader")  # nbgrader's log: kept, not printed
         self.log.propagate = False
         self.errors = _Errors()
         self.log.handlers[:] = [self.errors]
         self.coursedir = CourseDirectory(config=self.config, root=str(root), log=self.log)
-        self.url = db_url(root)
 
     def record(self, result: SubmissionResult) -> None:
         """Gradebook, autograded/<student>/ and its files, as `nbgrader autograde` leaves them for this result.
@@ -94,6 +94,13 @@ class SealedAutograde:
             with Gradebook(self.url) as gb:  # (converted: nbgrader's last step, SealedReview, marked them)
                 record_unprocessed(gb, result)
                 mark_for_review(gb, result)
+
+
+def patient(url: str) -> str:
+    """An SQLite gradebook's address that waits up to a minute for a lock: grading processes record in parallel."""
+    if url.startswith("sqlite:") and "?" not in url:
+        return f"{url}?timeout=60"
+    return url
 
 
 def _refuse_to_read():
