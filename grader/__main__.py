@@ -155,6 +155,7 @@ def main(argv=None) -> int:
         cluster.starting(root, args.scheduler, args.unconfined)  # the sandbox boots while the grader imports
     from grader.sealed.batch import NotReleased
     from grader.sealed.sandbox import SandboxUnavailable
+    from grader.sealed.session import UnknownHiddenTests
 
     try:
         if "release" in steps:
@@ -193,7 +194,14 @@ def main(argv=None) -> int:
                 )
         if "scores" in steps:
             return 0 if print_scores(course.scores(root)) else 1
-    except (course.NbgraderFailed, samples.BadSample, NotReleased, points.PointsMismatch, SandboxUnavailable) as err:
+    except (
+        course.NbgraderFailed,
+        samples.BadSample,
+        NotReleased,
+        points.PointsMismatch,
+        SandboxUnavailable,
+        UnknownHiddenTests,
+    ) as err:
         console.print(Text(inert.plain(err), style="red"))
         return 2
     return 0

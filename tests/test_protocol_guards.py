@@ -301,3 +301,23 @@ def test_a_folder_of_64_mib_is_read_and_one_byte_more_is_refused_saying_why(tmp_
         assert handed.data is None and f"more than {intake.MAX_FOLDER_BYTES} bytes" in handed.rejected
     else:
         assert handed.data == path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda src: src.replace('award("mse", globals())', 'award("mse", globals())\nassert mse is not None'),
+        lambda src: src.replace('award("mse", globals())', 'award("update", globals())'),
+        lambda src: src.replace("### END HIDDEN TESTS", "### END HIDDEN TESTS\nprint('after')"),
+    ],
+    ids=["more hidden code", "another function", "visible code after the hidden part"],
+)
+def test_hidden_code_beyond_the_award_call_stops_grading_saying_why(source_nb, release_nb, change):
+    """Does a course whose grade cell hides more than the award() call (which a worker never runs) refuse to grade?"""
+    from grader.sealed.session import UnknownHiddenTests, check_hidden_part
+
+    cells = [c for c in source_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_mse"]
+    released = [c for c in release_nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_mse"]
+    check_hidden_part("test_mse", cells[0].source, released[0].source)  # the course as it is: accepted
+    with pytest.raises(UnknownHiddenTests, match="grade cell test_mse: sealed grading runs its release text"):
+        check_hidden_part("test_mse", change(cells[0].source), released[0].source)
