@@ -227,7 +227,10 @@ def test_a_symlinked_student_folder_is_refused(tmp_path, release_nb):
 
 
 def test_whatever_breaks_while_grading_a_student_becomes_that_students_error(tmp_path, monkeypatch, release_nb):
-    """Does an unexpected exception while grading one submission give it 0 with the reason, not a crash?"""
+    """Does an unexpected exception while grading one submission give it 0, not a crash, and the student plain words?
+
+    The exception itself is the instructor's to read (the run's problems), never the student's (the verdicts).
+    """
     from grader.sealed import session
 
     path = submitted(tmp_path)
@@ -240,6 +243,8 @@ def test_whatever_breaks_while_grading_a_student_becomes_that_students_error(tmp
     result = session.grade_submission("s1", path, session.Assignment.load(ROOT), None)
     assert result.total == 0 and set(result.functions) == set(FUNCTIONS)
     assert any("OverflowError" in p for p in result.problems)
+    assert all("through no fault of your code" in v.message for v in result.functions.values())
+    assert not [v.message for v in result.functions.values() if "OverflowError" in v.message or "expect" in v.message]
 
 
 def test_a_grade_id_that_is_not_a_string_is_no_grade_cell(release_nb):

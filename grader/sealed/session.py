@@ -138,16 +138,22 @@ def grade_submission(
         handed = notebook if isinstance(notebook, intake.Handed) else intake.take(notebook)
         _grade_into(result, handed, assignment, zygote, start)
     except Exception as err:  # this student's error boundary: whatever broke, the batch goes on
-        reason = f"the grader could not grade this submission ({type(err).__name__}: {_first_line(err)})"
-        result.problems.append(reason)
+        # the exception is the grader's, for the instructor (problems); the student reads plain words
+        result.problems.append(f"the grader could not grade this submission ({type(err).__name__}: {_first_line(err)})")
         for fn in FUNCTIONS:
             if fn not in result.functions:
-                result.functions[fn] = not_graded(reason)
+                result.functions[fn] = not_graded(GRADER_FAILED)
     cuda_skipped = gpu.note()
     if cuda_skipped:
         result.problems.append(cuda_skipped)
     result.seconds = time.monotonic() - start
     return result
+
+
+GRADER_FAILED = (
+    "the grader failed on this submission, through no fault of your code; your instructor has the details / "
+    "评分程序处理此提交时出错(不是你的代码的问题),详情已告知教师"
+)
 
 
 def _first_line(err: BaseException) -> str:
