@@ -78,13 +78,14 @@ def graded(
     for step in ("begin", "warm", "ready", "first", "last"):
         TIMELINE.pop(step, None)
     TIMELINE["begin"] = time.monotonic()
-    for result in _graded(todo, assignment, jobs, scheduler, unconfined, expectations, record or _as_is):
+    for result in _graded(todo, assignment, jobs, scheduler, unconfined, expectations, record or as_is):
         TIMELINE.setdefault("first", time.monotonic())
         yield result
     TIMELINE["last"] = time.monotonic()
 
 
-def _as_is(result: SubmissionResult) -> SubmissionResult:
+def as_is(result: SubmissionResult) -> SubmissionResult:
+    """The recording step that records nothing."""
     return result
 
 

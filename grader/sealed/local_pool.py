@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-from grader.sealed.cluster import failed
+from grader.sealed.cluster import as_is, failed
 from grader.sealed.session import Assignment, SubmissionResult, grade_submission
 
 MAX_CRASHES = 3  # a submission whose grading process dies this often is given up (as Dask gives up a task)
@@ -42,7 +42,7 @@ def graded_here(
 
     record(result) -> result: run in the grading process after grading (here, for a submission given up).
     """
-    record = record or (lambda result: result)
+    record = record or as_is
     queue = deque(todo)
     crashes: Counter[str] = Counter()
     context = multiprocessing.get_context("fork")
