@@ -12,6 +12,7 @@ from grader.course import NOTEBOOK, ROOT
 # A NEW END-TO-END TEST MODULE MUST BE ADDED HERE (or one test, as "module::test"), or it slows the fast lane.
 E2E = {
     "test_autograde",  # stock nbgrader autograde on the samples
+    "test_benchmarks_floor",  # the benchmark's floor: torch, IPython and the checks in a child process
     "test_cluster",  # Dask scheduler and workers, one killed
     "test_fidelity",  # stock nbgrader autograde against sealed grading, field by field
     "test_fidelity_cycle",  # nbgrader's collect, autograde and formgrader around sealed grading
