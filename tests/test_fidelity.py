@@ -25,6 +25,7 @@ DUE = "2026-11-20 12:00:00 UTC"
 ON_TIME, LATE = "2026-11-20 11:00:00.000000 UTC", "2026-11-21 12:00:00.000000 UTC"
 SAMPLES = [n for n in samples.sample_names() if n.startswith("pass_")] + ["blank_release", "fail_mse_sum"]
 LATE_STUDENT = "honest_jupyter_features"
+STATE_CHANGED = "honest_changes_a_global_in_place"  # the one notebook whose mse is checked in a second run
 
 
 def jupyter_features(nb):
@@ -59,6 +60,28 @@ def ran_out_of_order(nb):
     return nb
 
 
+def plays_after_grading(nb):
+    """The solved notebook with a last cell that changes what the graded functions would see, had they run there."""
+    nb = copy.deepcopy(nb)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "mse = update = None  # done with them\n"
+            "torch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\ntorch.manual_seed(123)"
+        )
+    )
+    return nb
+
+
+SCALED_MSE = "_scale = [1.0]\n\ndef mse(y_hat, y):\n    return _scale[0] * ((y_hat - y) ** 2).mean()\n"
+
+
+def changes_a_global_in_place(release_nb, solutions):
+    """A solved notebook whose mse reads a global list that a last cell changes in place (mse is wrong after it)."""
+    nb = samples.filled_notebook(release_nb, {**solutions, "mse": SCALED_MSE}, {})
+    nb.cells.append(nbformat.v4.new_code_cell("_scale[0] = 2.0"))
+    return nb
+
+
 def submit(root, student, nb, timestamp):
     folder = root / "submitted" / student / ASSIGNMENT
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,6 +107,8 @@ def build_course(root):
     solved = samples.filled_notebook(release_nb, samples.solution_sources(source_nb), {})
     submit(root, LATE_STUDENT, jupyter_features(solved), LATE)
     submit(root, "honest_out_of_order", ran_out_of_order(solved), ON_TIME)
+    submit(root, "honest_plays_after_grading", plays_after_grading(solved), ON_TIME)
+    submit(root, STATE_CHANGED, changes_a_global_in_place(release_nb, samples.solution_sources(source_nb)), ON_TIME)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +123,7 @@ def graded_both_ways(tmp_path_factory):
     return stock, sealed, {r.student: r for r in results}
 
 
-STUDENTS = [*SAMPLES, LATE_STUDENT, "honest_out_of_order"]
+STUDENTS = [*SAMPLES, LATE_STUDENT, "honest_out_of_order", "honest_plays_after_grading", STATE_CHANGED]
 
 
 @pytest.mark.parametrize("student", STUDENTS)
@@ -119,6 +144,14 @@ def test_sealed_gradebook_equals_stock_autograde_field_by_field(graded_both_ways
         for key in want[part]:
             assert got[part][key] == want[part][key], f"{part}/{key}"
     assert got == want
+
+
+def test_each_notebook_runs_once_unless_a_graded_functions_state_changed_after_its_grade_cell(graded_both_ways):
+    """Is every honest notebook run once, its checks after its last cell, and checked at a grade cell in a
+    second run only where something its function reads changed in place later (as stock checks it there)?"""
+    _, _, results = graded_both_ways
+    second_runs = {student for student in STUDENTS if "second run" in results[student].timings}
+    assert second_runs == {STATE_CHANGED}
 
 
 def test_the_late_submission_is_late_and_penalised_both_ways(graded_both_ways):

@@ -135,8 +135,8 @@ def test_plots_come_back_as_inline_png_images(both):
 
 
 def test_a_run_whose_later_outputs_are_not_shown_draws_no_figures_there(tmp_path):
-    """Are figures after `images_after` (the graded run's cells after the first hidden check, whose outputs
-    feedback never shows) left undrawn, as text, while earlier ones are PNGs and the cells run alike?"""
+    """Are figures after `images_after` (a second run's cells, whose outputs feedback never shows) left
+    undrawn, as text, while earlier ones are PNGs and the cells run alike?"""
     cells = [CELLS[0], "plt.plot([1, 2]);", "plt.plot([2, 1]);\nprint('drawn?')", "plt.plot([3, 3]);"]
     ran = run_in_worker(cells, tmp_path, images_after=1)
     mimes = [[sorted(o.get("data", {})) for o in outputs] for _, outputs in ran]

@@ -84,8 +84,8 @@ class GraderEnd(Peer):
                 self._refuse(f"a grade request for {function} outside its grade cell")
             run = self.pending[-1]
             run.deadline = self.budget_end  # the checks' calls have deadlines of their own
-            if self.on_grade is None:
-                self._refuse(f"a grade request for {function}: no grading was set up")
+            if self.on_grade is None:  # the checks come after the last cell: grade cells ask for nothing
+                self._refuse(f"a grade request for {function} from the notebook's own code")
             try:
                 return returning(self.on_grade(function))
             finally:
@@ -120,10 +120,12 @@ class GraderEnd(Peer):
         cell_timeout: float,
         grade_cells: dict[int, str],
         images_after: int | None = None,
+        checks_at_end: bool = False,
     ):
         """Run the notebook's cells in the worker; -> what it reports for each (validated by the caller).
 
         `images_after`: cells after this index show figures as text only (their outputs will not be shown).
+        `checks_at_end`: grade cells keep their function's state and ask for nothing (the checks come after).
         """
         self.cell_timeout = cell_timeout
         self.expected_cells = [index for index, _ in cells if index not in skip]
@@ -135,6 +137,7 @@ class GraderEnd(Peer):
             "skip": sorted(skip),
             "images_after": images_after,
             "grade_cells": sorted([index, fn] for index, fn in grade_cells.items()),  # each ends with its verdict
+            "checks_at_end": checks_at_end,
         }
         return self.request(message, cell_timeout)
 

@@ -25,7 +25,7 @@ from grader import ASSIGNMENT
 from grader.course import NOTEBOOK, db_url
 from grader.sealed import intake
 from grader.sealed.nbgrader_steps import sealed_steps
-from grader.sealed.session import Assignment, FunctionResult, SubmissionResult
+from grader.sealed.session import Assignment, FunctionResult, SubmissionResult, shown_verdict
 
 UNCONFINED = "graded WITHOUT the sandbox (--unconfined): the student's code ran unconfined"
 
@@ -240,17 +240,4 @@ def verdict_outputs(verdict: FunctionResult, execution_count: int | None = None)
     if reason:
         message = f"{message}\n" if message else ""
         message += f"Your instructor will look at this function / 教师将人工审阅此函数: {reason}"
-    if verdict.points <= 0:
-        return [
-            nbformat.v4.new_output(
-                "error",
-                ename="HiddenChecksFailed",
-                evalue=message,
-                traceback=[f"HiddenChecksFailed: {message}"],
-            )
-        ]
-    shown = [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")] if message else []
-    value = nbformat.v4.new_output(
-        "execute_result", {"text/plain": repr(verdict.points)}, execution_count=execution_count
-    )
-    return [*shown, value]
+    return shown_verdict(verdict.points, message, execution_count)

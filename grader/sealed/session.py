@@ -22,6 +22,7 @@ from grader.sealed.spawn import Worker, Zygote
 from grader.verdict import describe
 
 MAX_WORKER_STARTS = 6
+NONE = type(None)
 
 
 @dataclass
@@ -219,7 +220,15 @@ def _cells_to_run(nb, assignment):
 
 
 class _Run:
-    """Runs a notebook in workers until every graded function has a verdict, within the submission's budget."""
+    """Runs a notebook in workers until every graded function has a verdict, within the submission's budget.
+
+    One run serves both the grades and the feedback: the cells run in order, each grade cell keeps its
+    function's state (grader/sealed/grade_cell_state.py) and shows nothing, and the hidden checks run when
+    the last cell has run, each on its function's state as its grade cell left it. No hidden input exists
+    while a cell runs, so every output the feedback shows comes from this run. A function whose state
+    cannot be put back (it reads an object that changed in place since, or one that cannot be compared) is
+    checked at its grade cell in a second run, whose outputs serve only that grade cell's in-kernel score.
+    """
 
     def __init__(self, assignment, zygote, cells, graded, result, budget_end: float):
         self.assignment, self.zygote, self.cells, self.graded, self.result = assignment, zygote, cells, graded, result
@@ -229,60 +238,29 @@ class _Run:
         self.current_cell: int | None = None
         self.grading: str | None = None  # the function whose checks are running
         self.lost_in_check = False  # the last check ended with the worker killed
-        self.checked = False  # a hidden check ran: a worker saw the hidden inputs
+        self.checks_at_end = True  # this run's checks come after its last cell (False: at each grade cell)
+        self.stale: dict[str, str] = {}  # function -> why its grade cell's state could not serve its checks
+        self.kernel_view: dict[str, list] = {}  # function -> its grade cell's outputs in the second run
+        self.reached: dict[str, bool] = {}  # function -> whether its grade cell ran to its end (kept its state)
+        self.caught: dict[str, list] = {}  # function -> what it showed while its checks ran after the last cell
 
     def grade(self):
-        for _ in range(MAX_WORKER_STARTS):
-            if self._budget_spent() or self._attempt():
-                break
+        self._runs()
+        if self.stale and not self._budget_spent():
+            self.checks_at_end = False  # the stale functions, checked at their grade cells
+            self._runs()
         if self._budget_spent() and any(fn not in self.verdicts for fn in self.graded):
             self.result.problems.append(self._budget_message())
         reason = self.result.problems[-1] if self.result.problems else "the notebook never got that far"
         for fn in self.graded:
             verdict = self.verdicts.get(fn) or not_graded(reason)
-            verdict.in_kernel = self._in_kernel_score(fn)
+            verdict.in_kernel = self._in_kernel_score(fn, verdict)
             self.result.functions[fn] = verdict
-        if self.checked or self.graded:  # hidden inputs were seen, or figures after a grade cell went undrawn
-            self._feedback_run()
 
-    def _feedback_run(self):
-        """The outputs that autograded/ and the feedback show, from a run in which no hidden check runs.
-
-        In the graded run the student's functions were called with the hidden inputs, and a later cell
-        could print what they kept. This run starts a fresh worker whose grade cells get the verdicts
-        already made, so no hidden input ever reaches it. Where it cannot finish, the outputs of the cells
-        after the first grade cell (the first moment hidden inputs existed) are withheld instead.
-        """
-        started = time.monotonic()
-        grade_cells = {index: fn for fn, index in self.graded.items()}
-        stored = {fn: {"points": v.points, "message": v.message} for fn, v in self.result.functions.items()}
-        try:
-            if self._budget_spent():
-                raise PeerTimeout("the submission's budget is spent")
-            worker = Worker(self.zygote)
-        except Exception:
-            self._withhold_outputs_after_the_checks()
-            return
-        end = GraderEnd(worker.sock, budget_end=self.budget_end, call_timeout=self.assignment.call_timeout)
-        end.on_grade = lambda fn: stored.get(fn, {"points": 0.0, "message": ""})
-        try:
-            self._take_outputs(end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells))
-        except Exception:  # hung, died, broke the protocol: nothing of the graded run's later outputs is shown
-            self._withhold_outputs_after_the_checks()
-        finally:
-            worker.kill()
-            self._add_time("feedback run", started)
-
-    def _withhold_outputs_after_the_checks(self):
-        first = min(self.graded.values())
-        note = (
-            "(this cell's output is not shown: it ran after the hidden checks, and the notebook could not be run "
-            "again without them) / (此单元格的输出不予显示:它在隐藏测试之后运行,"
-            "且笔记本无法在没有隐藏测试的情况下重新运行)\n"
-        )
-        for index, _ in self.cells:
-            if index > first and index not in self.graded.values() and index in self.result.outputs:
-                self.result.outputs[index] = [{"output_type": "stream", "name": "stdout", "text": note}]
+    def _runs(self):
+        for _ in range(MAX_WORKER_STARTS):
+            if self._budget_spent() or self._attempt():
+                break
 
     def _budget_spent(self) -> bool:
         return time.monotonic() >= self.budget_end
@@ -294,7 +272,7 @@ class _Run:
         )
 
     def _attempt(self) -> bool:
-        """One worker: run the cells, grade what is asked and what is left. -> finished."""
+        """One worker: run the cells, then check what is left. -> finished."""
         self.lost_in_check = False
         try:
             started = time.monotonic()
@@ -304,24 +282,40 @@ class _Run:
             self.result.problems.append(f"the sandbox could not start: {err}")
             return True
         end = GraderEnd(worker.sock, budget_end=self.budget_end, call_timeout=self.assignment.call_timeout)
-        end.on_grade = lambda fn: self._grade(fn, end, worker)
+        if not self.checks_at_end:
+            end.on_grade = lambda fn: self._grade(fn, end, worker)
         self.current_cell = None
         try:
             started, checks_before = time.monotonic(), self.result.timings.get("checks", 0.0)
             grade_cells = {index: fn for fn, index in self.graded.items()}
             try:
-                # outputs after the first grade cell come from the feedback run: no figures drawn for them here
-                first = min(self.graded.values()) if self.graded else None
-                ran = end.run_cells(self.cells, self.skip, self.assignment.cell_timeout, grade_cells, first)
+                ran = end.run_cells(
+                    self.cells,
+                    self.skip,
+                    self.assignment.cell_timeout,
+                    grade_cells,
+                    images_after=None if self.checks_at_end else -1,  # the second run's outputs are not shown
+                    checks_at_end=self.checks_at_end,
+                )
             finally:
                 self.current_cell = end.current_cell
                 self._record_violations(end, None)
-            # the cells' time, less the checks that grade cells ran meanwhile
-            self._add_time("student code", started + self.result.timings.get("checks", 0.0) - checks_before)
-            self._take_outputs(ran)
-            for fn in self.graded:  # grade cells that errored before award(), or were never reached
-                if fn not in self.verdicts:
-                    self.verdicts[fn] = self._check(fn, end, worker)
+            # the cells' time, less the checks that grade cells ran meanwhile (second run)
+            part = "student code" if self.checks_at_end else "second run"
+            self._add_time(part, started + self.result.timings.get("checks", 0.0) - checks_before)
+            reports = self._cell_reports(ran)
+            if self.checks_at_end:
+                self.result.outputs.update({index: outputs for index, outputs, _ in reports})
+                self.result.execution_counts.update({index: count for index, _, count in reports})
+            else:
+                grade_cells_ran = {index: outputs for index, outputs, _ in reports if index in grade_cells}
+                for fn in self.stale:
+                    self.kernel_view[fn] = grade_cells_ran.get(self.graded[fn], [])
+            for fn in self.graded:  # after the last cell, and grade cells that errored before their verdict
+                if fn not in self.verdicts and (fn not in self.stale) == self.checks_at_end:
+                    verdict = self._check(fn, end, worker)
+                    if verdict is not None:
+                        self.verdicts[fn] = verdict
                     if self.lost_in_check:
                         return False  # the rest is graded in a fresh worker
             return True
@@ -331,44 +325,62 @@ class _Run:
         finally:
             worker.kill()
 
-    def _take_outputs(self, ran):
-        """Each run cell's outputs, from the worker's report (which must be a list of cell reports)."""
+    def _cell_reports(self, ran) -> list[tuple[int, list[dict], int | None]]:
+        """Each run cell's (index, outputs, execution count), from the worker's report (a list of cell reports)."""
         indexes = {index for index, _ in self.cells}
         if type(ran) is not list:
             raise BadFrame("the worker's report of the cells is not a list")
+        reports = []
         for cell in ran:
             if type(cell) is not dict or type(cell.get("index")) is not int or cell["index"] not in indexes:
                 raise BadFrame("the worker's report of a cell is malformed")
-            index = cell["index"]
             try:
-                self.result.outputs[index] = cell_outputs(cell.get("outputs"))
+                outputs = cell_outputs(cell.get("outputs"))
             except Exception as err:  # JSON nested too deep, ...: the cell's outputs are lost, nothing else
-                self.result.outputs[index] = [_error_output("UnreadableOutput", f"the cell's outputs: {err}"[:300])]
+                outputs = [_error_output("UnreadableOutput", f"the cell's outputs: {err}"[:300])]
             count = cell.get("execution_count")
-            self.result.execution_counts[index] = count if type(count) is int else None
+            reports.append((cell["index"], outputs, count if type(count) is int else None))
+        return reports
 
     def _grade(self, fn, end, worker) -> dict:
-        """A grade cell's award(fn): the sealed verdict, computed once per submission."""
+        """A grade cell's award(fn) in the second run: the sealed verdict, computed once per submission."""
         if fn not in self.verdicts:
-            self.verdicts[fn] = self._check(fn, end, worker)
+            self.verdicts[fn] = self._check(fn, end, worker) or not_graded("its checks could not run")
         verdict = self.verdicts[fn]
         return {"points": verdict.points, "message": verdict.message}
 
-    def _check(self, fn, end, worker) -> FunctionResult:
+    def _check(self, fn, end, worker) -> FunctionResult | None:
+        """fn's hidden checks, on its grade cell's state when they come after the last cell.
+
+        -> its verdict; None where that state could not serve (then fn is in `stale`, for the second run).
+        """
         self.grading = fn
-        self.checked = True
         budget = self.assignment.submission_budget
         submission = SealedSubmission(
             end, self.assignment.call_timeout, on_lost=lambda reason: worker.kill(), budget=budget
         )
         started = time.monotonic()
+        if self.checks_at_end:
+            begun = end.request({"op": "check_begin", "function": fn}, self.assignment.call_timeout)
+            stale = begun.get("stale") if type(begun) is dict else None
+            if type(begun) is not dict or type(begun.get("reached")) is not bool or type(stale) not in (str, NONE):
+                raise BadFrame("the worker's answer to check_begin is malformed")
+            self.reached[fn] = begun["reached"]
+            if stale is not None:
+                self.stale[fn] = stale[:300]
+                end.request({"op": "check_end"}, self.assignment.call_timeout)
+                self._add_time("checks", started)
+                self.grading = None
+                return None
         end.start_check(fn)
         try:
             checks = run_checks(fn, submission)
         finally:
             violations = end.end_check()
             self._add_time("checks", started)
-            self.grading = None
+        if self.checks_at_end and not submission.lost:
+            self.caught[fn] = cell_outputs(end.request({"op": "check_end"}, self.assignment.call_timeout))
+        self.grading = None
         self.lost_in_check = bool(submission.lost)
         if violations:
             self._record_violations(end, fn)
@@ -432,12 +444,33 @@ class _Run:
         self.skip.add(self.current_cell)
         self.result.outputs[self.current_cell] = [_error_output(type(err).__name__, f"the cell {what}")]
 
-    def _in_kernel_score(self, fn) -> float | None:
-        """The score nbgrader itself gives the grade cell as the worker ran it (IgnorePattern, then its rules)."""
-        outputs = self.result.outputs.get(self.graded[fn])
+    def _in_kernel_score(self, fn, verdict: FunctionResult) -> float | None:
+        """The score nbgrader itself gives the grade cell as a kernel would show it (IgnorePattern, then its rules).
+
+        The cell's own outputs, then (where its end was reached) what the function showed while checked and
+        the verdict as the hidden part shows it; from the second run for a function checked there.
+        """
+        outputs = self.kernel_view.get(fn)
         if outputs is None:
-            return None
+            outputs = self.result.outputs.get(self.graded[fn])
+            if outputs is None:
+                return None
+            if self.reached.get(fn, True):
+                outputs = [*outputs, *self.caught.get(fn, []), *shown_verdict(verdict.points, verdict.message)]
         return in_kernel_score(outputs, float(POINTS[fn]), self.assignment.ignore_stderr)
+
+
+def shown_verdict(points: float, message: str, execution_count: int | None = None) -> list[dict]:
+    """What a grade cell's hidden part shows (grader.verdict.show_verdict): the message and points, or an error."""
+    if points <= 0:
+        return [_error_output("HiddenChecksFailed", message, [f"HiddenChecksFailed: {message}"])]
+    printed = [nbformat.v4.new_output("stream", name="stdout", text=message + "\n")] if message else []
+    value = nbformat.v4.new_output(
+        "execute_result",
+        {"text/plain": repr(float(points))},
+        execution_count=execution_count,
+    )
+    return [*printed, value]
 
 
 OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}

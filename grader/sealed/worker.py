@@ -2,10 +2,11 @@
 
 Runs in a child forked from the zygote, confined: nothing of lesson_ref or the hidden checks is in this
 process or readable from it, nor any text of the instructor's notebook that the release does not show: a
-grade cell comes in its release form, and its hidden part (the call that shows the function's verdict) is
-answered by the grader when the cell's own code has run. Cells run in an IPython InteractiveShell (magics,
-`!` lines, display(), the inline matplotlib backend, execution counts); each cell's outputs come back as
-nbformat v4 output dicts, as nbclient stores them from a kernel's messages.
+grade cell comes in its release form, and its hidden part (the call that shows the function's verdict)
+keeps the function's state (grader/sealed/grade_cell_state.py) for the checks the grader runs after the
+last cell (or, in a second run, asks the grader for the verdict there). Cells run in an IPython
+InteractiveShell (magics, `!` lines, display(), the inline matplotlib backend, execution counts); each
+cell's outputs come back as nbformat v4 output dicts, as nbclient stores them from a kernel's messages.
 """
 
 import ast
@@ -28,6 +29,7 @@ from IPython.utils.text import SList
 from traitlets.config import Config
 
 from grader.sealed.frames import send_frame
+from grader.sealed.grade_cell_state import GradeCellState
 from grader.sealed.worker_end import WorkerEnd
 from grader.stand_in import Recorded
 from grader.verdict import HiddenChecksFailed, show_verdict
@@ -380,7 +382,7 @@ def prepare() -> _Shell:
 @contextlib.contextmanager
 def _images_off(shell):
     """Within the block, displays (figures too) are formatted as text only: no PNG is drawn for outputs that the
-    grader will not show (the graded run's outputs after the first hidden check; feedback comes from another run)."""
+    grader will not show (a second run's, which serves only the in-kernel score of a grade cell)."""
     formatters = [f for mime, f in shell.display_formatter.formatters.items() if not mime.startswith("text/")]
     enabled = [f.enabled for f in formatters]
     for formatter in formatters:
@@ -429,6 +431,12 @@ class Notebook:
         self.displays: dict = {}
         self.output_left = [MAX_NOTEBOOK_OUTPUT, MAX_NOTEBOOK_OUTPUTS]
         self.patches = {}
+        self.checks_at_end = False  # the run's grade cells keep their function's state; the checks come after
+        self.kept: dict[str, GradeCellState] = {}  # function -> its state at its grade cell (checks_at_end)
+        self.checking: tuple[GradeCellState | None, contextlib.ExitStack] | None = None
+        self._last_caught: _Outputs | None = None
+        self.grade_cell_sources: dict[str, str] = {}  # function -> its grade cell's text, as it ran
+        self.checked_cell = ""  # the grade cell whose function's checks run (what IPython takes as the last input)
         hidden = types.ModuleType("grader.hidden")
         hidden.award = self.award
         hidden.HiddenChecksFailed = HiddenChecksFailed
@@ -439,6 +447,53 @@ class Notebook:
         verdict = self.peer.request({"op": "grade", "function": str(function)})
         return show_verdict(float(verdict["points"]), str(verdict["message"]))
 
+    def keep(self, function: str) -> None:
+        """A grade cell's end when the checks come after the last cell: keep the function's state, show nothing."""
+        self.kept[function] = GradeCellState.take(self.ns, function)
+
+    def check_begin(self, message) -> dict:
+        """Before a function's checks: its grade cell's state back in place (unless stale), its outputs caught.
+
+        -> {"reached": whether its grade cell kept a state, "stale": why that state cannot serve, or None}.
+        What the function shows while checked is caught as its grade cell's kernel would have (check_end).
+        """
+        function = str(message["function"])
+        state, self.checked_cell = self.kept.get(function), self.grade_cell_sources.get(function, "")
+        stale = state.changed() if state is not None else None
+        stack = contextlib.ExitStack()
+        if state is not None and stale is None:
+            stack.enter_context(state.restored())
+        stack.enter_context(self._caught())
+        self.checking = (state, stack)
+        return {"reached": state is not None, "stale": stale}
+
+    def check_end(self, message) -> list[str]:
+        """After a function's checks: the state as the last cell left it. -> what it showed meanwhile (JSON each)."""
+        if self.checking is None:
+            return []
+        _, stack = self.checking
+        self.checking, self._last_caught = None, None
+        stack.close()
+        return [json.dumps(o) for o in self._last_caught.items] if self._last_caught is not None else []
+
+    @contextlib.contextmanager
+    def _caught(self):
+        """Within the block, what the code prints or displays goes to outputs of its own, as in a cell."""
+        saved = sys.stdout, sys.stderr, self.shell.outputs
+        self.shell.outputs = _Outputs({}, [MAX_CELL_RICH, MAX_CELL_OUTPUTS])
+        sys.stdout, sys.stderr = _Stream("stdout", self.shell), _Stream("stderr", self.shell)
+        inputs = self.shell.history_manager.input_hist_parsed
+        inputs.append(self.checked_cell)  # a value shown is hidden by a `;` ending this input, not the last cell
+        try:
+            with self.shell.builtin_trap, self.shell.display_trap:  # sys.displayhook and builtins as in a cell
+                yield
+        finally:
+            if inputs and inputs[-1] is self.checked_cell:
+                inputs.pop()
+            self.shell.outputs.flush()
+            self._last_caught = self.shell.outputs
+            sys.stdout, sys.stderr, self.shell.outputs = saved
+
     def run(self, message):
         """Run the cells in order (skipping some). -> each cell's index, execution count and outputs (JSON each).
 
@@ -446,6 +501,7 @@ class Notebook:
         [index, function] pairs) always runs, as its instructor version holds the hidden tests.
         """
         results = []
+        self.checks_at_end = message.get("checks_at_end") is True
         skip = set(message["skip"])
         images_after = message.get("images_after")
         grade_cells = {int(index): str(fn) for index, fn in message.get("grade_cells", [])}
@@ -469,9 +525,10 @@ class Notebook:
         graded: the function whose verdict the cell ends with (a grade cell, in its release form).
         """
         if graded is not None:  # its verdict is shown whatever the cells before it printed: a budget of its own
+            self.grade_cell_sources[graded] = source
             ending = _VerdictAtTheEnd(VERDICT_NAME, len(source.splitlines()) + 1)
             self.shell.ast_transformers.append(ending)
-            self.ns[VERDICT_NAME] = lambda: self.award(graded)
+            self.ns[VERDICT_NAME] = (lambda: self.keep(graded)) if self.checks_at_end else lambda: self.award(graded)
             try:
                 return self._run(source, [MAX_CELL_RICH, MAX_CELL_OUTPUTS])
             finally:
@@ -543,7 +600,13 @@ def serve(sock) -> None:
     """Answer the grader until it says exit or goes away (called confined, in the worker's scratch folder)."""
     os.environ.update(HOME=os.getcwd(), TMPDIR=os.getcwd(), MPLCONFIGDIR=os.getcwd(), NBGRADER_EXECUTION="autograde")
     notebook = Notebook(None)
-    handlers = {"run": notebook.run, "patch": notebook.patch, "unpatch": notebook.unpatch}
+    handlers = {
+        "run": notebook.run,
+        "patch": notebook.patch,
+        "unpatch": notebook.unpatch,
+        "check_begin": notebook.check_begin,
+        "check_end": notebook.check_end,
+    }
     notebook.peer = WorkerEnd(sock, notebook.resolve, handlers)
     send_frame(sock, {"op": "ready"})
     notebook.peer.serve_forever()

@@ -1,6 +1,8 @@
 """Stay just under the per-call limit on every call: without a submission budget, one notebook takes an hour."""
 TARGET = "update"
-EXPECT = {"update": 0, "minibatch_sgd": 0, "cross_entropy": 0}  # mse is graded before update's first check
+# the budget runs out in update's checks; minibatch_sgd, which calls update, is checked after it (a second run,
+# since update finds mse through globals()), so it scores 0 too; mse and cross_entropy are checked in time
+EXPECT = {"update": 0, "minibatch_sgd": 0}
 PROBLEM = "grading budget"
 import time
 
