@@ -4,7 +4,8 @@
 
 For each N: a fresh course in a temporary folder, N submissions cycling through samples/ (correct and
 buggy), graded by
-- stock sequential nbgrader: `nbgrader autograde lesson2_sgd --force` (in the students' kernels), for
+- stock sequential nbgrader: `LESSON2_GRADING=in-kernel nbgrader autograde lesson2_sgd --force` (in the
+  students' kernels: the course's nbgrader_config.py would otherwise use the sealed steps), for
   N <= --stock-max; beyond, extrapolated from the measured N (stock grading is linear in N; marked ~);
 - the kit's autograde: `python -m grader autograde` (the same in-kernel grading through the kit's CLI),
   for N <= --autograde-max;
@@ -317,10 +318,10 @@ def _own_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(cmd: list[str], cwd: Path, watch: list[Path] | None = None) -> Ran:
+def run(cmd: list[str], cwd: Path, watch: list[Path] | None = None, env: dict[str, str] | None = None) -> Ran:
     """Run a command, sampling its processes' memory (and, given `watch`, the first of them written)."""
     bindir = Path(sys.executable).parent  # nbgrader shells out to `alembic`, installed beside it
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}", **(env or {})}
     start, start_ns = time.perf_counter(), time.time_ns()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     sampler = PeakMemory(proc.pid)
@@ -440,7 +441,8 @@ def main():
         row = {"n": n}
         if n <= args.stock_max:
             before = load()
-            ran = run([nbgrader, "autograde", "lesson2_sgd", "--force"], root)
+            # the course's nbgrader_config.py makes `nbgrader autograde` grade sealed unless told otherwise
+            ran = run([nbgrader, "autograde", "lesson2_sgd", "--force"], root, env={"LESSON2_GRADING": "in-kernel"})
             row["stock"], row["stock mem"] = ran.seconds, ran.peaks
             stock_s[n] = row["stock"]
             row["stock scores"] = course.scores(root)
