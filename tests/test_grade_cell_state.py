@@ -1,6 +1,10 @@
 """The state a graded function's checks run on after the last cell: its grade cell's, put back or found stale."""
 
+import json
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -163,3 +167,62 @@ def test_a_missing_or_odd_function_gives_a_state_that_leaves_the_name_as_it_was(
     assert state.changed() is None
     with state.restored():
         assert ns.get(name) == (3 if name == "not_callable" else None)
+
+
+WORKER_SCRIPT = """
+import json, sys
+from grader.sealed.worker import Notebook
+
+class Peer:
+    def request(self, message):
+        return None
+
+cells, function = json.loads(sys.stdin.read())
+notebook = Notebook(Peer())
+grade_cell = len(cells)
+notebook.run({"cells": [[i, [c]] for i, c in enumerate([*cells, "# hidden tests grade it here"])], "skip": [],
+              "grade_cells": [[grade_cell, function]], "checks_at_end": True})
+notebook.run({"cells": [[grade_cell + 1, ["x = 1;"]]], "skip": [], "grade_cells": [], "checks_at_end": True})
+begun = notebook.check_begin({"function": function})
+if begun["stale"] is None:
+    notebook.ns[function](2)
+shown = notebook.check_end({})
+print(json.dumps({"begun": begun, "shown": [json.loads(o) for o in shown]}))
+"""
+
+
+def checked_in_a_worker(cells: list[str], function: str) -> dict:
+    """A worker's Notebook (in a process of its own) runs `cells`, a grade cell for `function` and a last cell
+    ending with `;`, then begins its checks, calls it once with 2, and ends them. -> the two replies."""
+    proc = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT],
+        input=json.dumps([cells, function]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg", "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def test_what_a_function_shows_while_checked_is_caught_as_its_grade_cell_would_show_it():
+    """Is what your function prints or shows as a value during its checks kept apart (for the in-kernel score),
+    never printed elsewhere, and a value shown even though the notebook's last cell ends with `;`?"""
+    cell = "import sys\ndef f(x):\n    print('checked with', x)\n    sys.displayhook(x * 10)\n    return x\n"
+    replies = checked_in_a_worker([cell], "f")
+    assert replies["begun"] == {"reached": True, "stale": None}
+    kinds = [(o["output_type"], o.get("text") or o.get("data", {}).get("text/plain")) for o in replies["shown"]]
+    assert kinds == [("stream", "checked with 2\n"), ("execute_result", "20")]
+
+
+def test_a_state_that_cannot_be_put_back_makes_the_function_stale_not_the_worker_fail():
+    """If something your function reads cannot be put back as it was, is the function checked at its grade cell
+    (stale), rather than the worker failing?"""
+    cell = (
+        "import torch\nclass G(torch.Generator):\n    def set_state(self, state):\n        raise RuntimeError('no')\n"
+        "g = G()\ndef f(x, generator=g):\n    return x\n"
+    )
+    replies = checked_in_a_worker([cell], "f")
+    assert replies["begun"]["reached"] and replies["begun"]["stale"].startswith("RuntimeError")
+    assert replies["shown"] == []

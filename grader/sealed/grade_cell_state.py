@@ -84,7 +84,8 @@ class GradeCellState:
         finally:
             _rebind(now)
             for generator, state in generators_now:
-                generator.set_state(state)
+                with contextlib.suppress(Exception):  # a student's generator class: the rest is put back still
+                    generator.set_state(state)
             _apply(settings_now)
 
     # -- following the function's names ---------------------------------------------------------------------

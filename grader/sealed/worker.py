@@ -462,7 +462,10 @@ class Notebook:
         stale = state.changed() if state is not None else None
         stack = contextlib.ExitStack()
         if state is not None and stale is None:
-            stack.enter_context(state.restored())
+            try:
+                stack.enter_context(state.restored())
+            except Exception as err:  # what could not be put back is checked at its grade cell instead
+                stale = f"{type(err).__name__} while putting the state back"
         stack.enter_context(self._caught())
         self.checking = (state, stack)
         return {"reached": state is not None, "stale": stale}
