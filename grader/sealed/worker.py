@@ -433,8 +433,7 @@ class Notebook:
         self.patches = {}
         self.checks_at_end = False  # the run's grade cells keep their function's state; the checks come after
         self.kept: dict[str, GradeCellState] = {}  # function -> its state at its grade cell (checks_at_end)
-        self.checking: tuple[GradeCellState | None, contextlib.ExitStack] | None = None
-        self._last_caught: _Outputs | None = None
+        self.checking: tuple[contextlib.ExitStack, _Outputs] | None = None  # between check_begin and check_end
         self.grade_cell_sources: dict[str, str] = {}  # function -> its grade cell's text, as it ran
         self.checked_cell = ""  # the grade cell whose function's checks run (what IPython takes as the last input)
         hidden = types.ModuleType("grader.hidden")
@@ -466,35 +465,32 @@ class Notebook:
                 stack.enter_context(state.restored())
             except Exception as err:  # what could not be put back is checked at its grade cell instead
                 stale = f"{type(err).__name__} while putting the state back"
-        stack.enter_context(self._caught())
-        self.checking = (state, stack)
+        self.checking = (stack, stack.enter_context(self._caught()))
         return {"reached": state is not None, "stale": stale}
 
     def check_end(self, message) -> list[str]:
         """After a function's checks: the state as the last cell left it. -> what it showed meanwhile (JSON each)."""
         if self.checking is None:
             return []
-        _, stack = self.checking
-        self.checking, self._last_caught = None, None
+        (stack, caught), self.checking = self.checking, None
         stack.close()
-        return [json.dumps(o) for o in self._last_caught.items] if self._last_caught is not None else []
+        return [json.dumps(o) for o in caught.items]
 
     @contextlib.contextmanager
     def _caught(self):
-        """Within the block, what the code prints or displays goes to outputs of its own, as in a cell."""
+        """Within the block, what the code prints or displays goes to outputs of its own (yielded), as in a cell."""
         saved = sys.stdout, sys.stderr, self.shell.outputs
-        self.shell.outputs = _Outputs({}, [MAX_CELL_RICH, MAX_CELL_OUTPUTS])
+        caught = self.shell.outputs = _Outputs({}, [MAX_CELL_RICH, MAX_CELL_OUTPUTS])
         sys.stdout, sys.stderr = _Stream("stdout", self.shell), _Stream("stderr", self.shell)
         inputs = self.shell.history_manager.input_hist_parsed
         inputs.append(self.checked_cell)  # a value shown is hidden by a `;` ending this input, not the last cell
         try:
             with self.shell.builtin_trap, self.shell.display_trap:  # sys.displayhook and builtins as in a cell
-                yield
+                yield caught
         finally:
             if inputs and inputs[-1] is self.checked_cell:
                 inputs.pop()
-            self.shell.outputs.flush()
-            self._last_caught = self.shell.outputs
+            caught.flush()
             sys.stdout, sys.stderr, self.shell.outputs = saved
 
     def run(self, message):
