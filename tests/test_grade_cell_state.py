@@ -73,10 +73,11 @@ def test_a_tensor_changed_in_place_after_the_grade_cell_makes_the_state_stale():
 
 
 def test_a_list_of_numbers_is_compared_by_value():
-    """Is a global list of numbers that your function reads compared item by item, stale only when it changed?"""
-    ns = notebook("w = [1.0, 2.0]", "def f(x):\n    return x * w[0]\n")
+    """Is a global list (or set) of numbers that your function reads compared item by item, stale only when it
+    changed?"""
+    ns = notebook("w = [1.0, 2.0]\nseen = set(range(40))", "def f(x):\n    return x * w[0] + len(seen)\n")
     state = GradeCellState.take(ns, "f")
-    run(ns, "w.append(3.0); w.pop()")
+    run(ns, "w.append(3.0); w.pop()\nfor k in range(40, 80): seen.add(k)\nfor k in range(40, 80): seen.discard(k)")
     assert state.changed() is None
     run(ns, "w[0] = float('nan')")
     assert "list" in state.changed()

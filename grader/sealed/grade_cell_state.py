@@ -181,7 +181,7 @@ def _fingerprint(value):
         return ("tensor", value._version, value.data_ptr(), tuple(value.shape), value.dtype, value.device,
                 value.requires_grad, grad_print)  # fmt: skip
     if kind in (list, dict, set, bytearray):
-        items = list(value.items()) if kind is dict else list(value)
+        items = list(value.items()) if kind is dict else sorted(value, key=repr) if kind is set else list(value)
         if len(items) > MAX_ITEMS:
             raise _Stale(f"a {kind.__name__} of more than {MAX_ITEMS} items")
         flat = [part for item in items for part in (item if kind is dict else (item,))]
