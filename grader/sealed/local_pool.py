@@ -9,6 +9,7 @@ costs only the submission it held: that one is tried again in a fresh process, u
 and the others go on.
 """
 
+import gc
 import multiprocessing
 import signal
 import time
@@ -102,7 +103,13 @@ def graded_here(
 def _start(context, assignment: Assignment, zygote, record) -> _Slot:
     ours, theirs = context.Pipe()
     process = context.Process(target=_serve, args=(theirs, assignment, zygote, record), daemon=True)
-    process.start()
+    # the child's collections leave what it inherits alone (shared pages stay shared, full collections stay
+    # short); this process takes its objects back once the child is forked
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     theirs.close()
     return _Slot(process, ours)
 
