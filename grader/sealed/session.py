@@ -22,7 +22,6 @@ from grader.sealed.spawn import Worker, Zygote
 from grader.verdict import describe
 
 MAX_WORKER_STARTS = 6
-NONE = type(None)
 
 
 @dataclass
@@ -363,7 +362,8 @@ class _Run:
         if self.checks_at_end:
             begun = end.request({"op": "check_begin", "function": fn}, self.assignment.call_timeout)
             stale = begun.get("stale") if type(begun) is dict else None
-            if type(begun) is not dict or type(begun.get("reached")) is not bool or type(stale) not in (str, NONE):
+            malformed = type(begun) is not dict or type(begun.get("reached")) is not bool
+            if malformed or not (stale is None or type(stale) is str):
                 raise BadFrame("the worker's answer to check_begin is malformed")
             self.reached[fn] = begun["reached"]
             if stale is not None:
