@@ -2,8 +2,9 @@
 
 The minibatch checks hand minibatch_sgd a recording `update` (grader/checks/support.py). Where it takes no
 step, it needs nothing of the grader's: a sealed worker plays it locally (a `Recorded`), so the checks pay
-one round trip per minibatch_sgd call instead of one per batch, and the checks replay the recorded calls
-into their recorder afterwards. Both give the student's code the same losses (`placeholder_loss`).
+no round trip of its own (the calls come back with the reply to the minibatch_sgd call that made them) instead
+of one per batch, and the checks replay the recorded calls into their recorder. Both give the student's code the
+same losses (`placeholder_loss`).
 """
 
 import torch
@@ -22,13 +23,20 @@ class Recorded:
     (a tensor that carries a graph, like the Parameter `a`, by reference: the checks tell whether it is theirs)."""
 
     def __init__(self):
-        self.calls: list[list] = []  # [x, y, a, lr] per call
+        self.count = 0  # calls so far
+        self.calls: list[list] = []  # [x, y, a, lr] per call not yet taken
 
     def __call__(self, x, y, a, lr):
-        if len(self.calls) >= MAX_CALLS:
+        if self.count >= MAX_CALLS:
             raise RuntimeError(f"update was called more than {MAX_CALLS} times in one minibatch_sgd call")
+        self.count += 1
         self.calls.append([_as_it_was(value) for value in (x, y, a, lr)])
-        return placeholder_loss(len(self.calls))
+        return placeholder_loss(self.count)
+
+    def take(self) -> list[list]:
+        """The calls recorded since the last take, oldest first."""
+        calls, self.calls = self.calls, []
+        return calls
 
 
 def _as_it_was(value):

@@ -46,8 +46,7 @@ def sealed_checks(solution: str):
             ours.close()
             notebook = worker.Notebook(None)
             notebook.ns.update(namespace(solution))
-            handlers = {"patch": notebook.patch, "unpatch": notebook.unpatch}
-            notebook.peer = WorkerEnd(theirs, notebook.resolve, handlers)
+            notebook.peer = WorkerEnd(theirs, notebook.resolve, notebook.handlers(), played=notebook.played)
             notebook.peer.serve_forever()
         finally:
             os._exit(0)
@@ -110,9 +109,9 @@ def test_a_runaway_loop_of_updates_stops_at_the_cap():
 def test_a_malformed_record_of_played_calls_fails_the_check_not_the_grader():
     """Is a record from the worker that does not match the played names refused as a bad frame?"""
     from grader.sealed.frames import BadFrame
-    from grader.sealed.remote import _replay
+    from grader.sealed.grader_end import replay_calls
 
     with pytest.raises(BadFrame):
-        _replay({"update": lambda *a: None}, {"other": []})
+        replay_calls({"update": lambda *a: None}, {"other": []})
     with pytest.raises(BadFrame):
-        _replay({"update": lambda *a: None}, {"update": [[1, 2]]})
+        replay_calls({"update": lambda *a: None}, {"update": [[1, 2]]})

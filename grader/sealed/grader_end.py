@@ -15,7 +15,7 @@ from typing import NoReturn
 
 from grader.sealed.frames import DEFAULT_LIMITS, BadFrame, FrameLimits
 from grader.sealed.peer import Peer, Refused, _field, returning
-from grader.sealed.values import CALLBACK
+from grader.sealed.values import CALLBACK, TENSOR, is_tag
 
 PIECE = 2**17  # characters of a cell's source per protocol string: at most 512 KiB of UTF-8 (frames.max_str: 1 MiB)
 
@@ -46,6 +46,8 @@ class GraderEnd(Peer):
         self.on_grade: Callable[[str], dict] | None = None  # function -> {"points", "message"}; set by the session
         self.checking: str | None = None  # the function whose checks are running
         self.callbacks: dict[int, object] = {}  # handle -> grader function, live during one check
+        self.riding: list[dict] = []  # patches and unpatches for the worker, sent with the next request
+        self.stand_ins: dict[int, dict] = {}  # a live patch's token -> {name: the function its stand-in replays into}
         self.violations: list[tuple[str | None, str]] = []  # (function being checked or None, what)
 
     def cap_deadline(self, deadline):
@@ -60,6 +62,41 @@ class GraderEnd(Peer):
     def _refuse(self, what: str) -> NoReturn:
         self.out_of_turn(what)
         raise Refused(f"the grader refused {what}: it answers only the call in progress")
+
+    def exchange(self, message: dict, timeout: float | None = None) -> dict:
+        """Peer.exchange, with the patches and unpatches waiting to be sent, and the played calls replayed."""
+        if self.riding:
+            message, self.riding = {**message, "before": self.riding}, []
+        reply = super().exchange(message, timeout)
+        if "played" in reply:
+            self._replay(reply["played"])
+        return reply
+
+    def patch_later(self, function: str, encoded: dict, played: dict) -> int:
+        """Patch `function`'s globals with `encoded` (and stand-ins for `played`) before the next request. -> token."""
+        token = self._new_ref()
+        patch = {"op": "patch", "token": token, "function": function, "globals": encoded, "played": sorted(played)}
+        self.riding.append(patch)
+        self.stand_ins[token] = played
+        return token
+
+    def unpatch_later(self, token: int) -> None:
+        """Undo patch `token` before the next request; a patch that never left (no request since) is just dropped."""
+        self.stand_ins.pop(token, None)
+        unsent = [m for m in self.riding if m["op"] == "patch" and m["token"] == token]
+        if unsent:
+            self.riding.remove(unsent[0])
+        else:
+            self.riding.append({"op": "unpatch", "token": token})
+
+    def _replay(self, played) -> None:
+        """The stand-ins' calls, as the worker recorded them, replayed into the functions they stand in for."""
+        if type(played) is not list:
+            raise BadFrame("the played calls are not a list")
+        for entry in played:
+            if type(entry) is not list or len(entry) != 2 or entry[0] not in self.stand_ins:
+                raise BadFrame("played calls of a patch that is not live")
+            replay_calls(self.stand_ins[entry[0]], self.decode(entry[1], []))
 
     # -- the worker's requests ----------------------------------------------------------------------------
     def handle(self, message: dict) -> dict:
@@ -98,12 +135,27 @@ class GraderEnd(Peer):
                 self._refuse(f"a call of a grader function during {self._doing()}")
             if type(handle) is not int or handle not in self.callbacks:
                 self._refuse(f"a call of a grader function no longer live (kept from earlier?) during {self._doing()}")
-            return self.serve_call(message, self.callbacks[handle])
+            return self._with_gradients(self.serve_call(message, self.callbacks[handle]))
         if op == "backward":
             if self.checking is None:
                 self._refuse(f"a gradient request during {self._doing()}")
             return self.backward_for(message)
         self._refuse(f"a {op[:40]!r} request during {self._doing()}")
+
+    def _with_gradients(self, reply: dict) -> dict:
+        """A callback's reply, with its result's gradients where that is a scalar with a graph (a loss).
+
+        A grader function has no side effects to time, so they are computed now: the worker's `loss.backward()`
+        then needs no request of its own. Where they cannot be computed now, the worker asks as before.
+        """
+        value = reply.get("value")
+        handle = value[TENSOR][3] if type(value) is dict and is_tag(value, TENSOR) else None
+        if handle is None or self.graphs[handle][0].dim() != 0:
+            return reply
+        try:
+            return {**reply, "gradients": [handle, self.encode(self.gradients(handle, None), [])]}
+        except Exception:  # e.g. an input changed in place since: the worker's backward request gets the error
+            return reply
 
     def _doing(self) -> str:
         if self.checking is not None:
@@ -166,3 +218,15 @@ class GraderEnd(Peer):
                     [(tag, handle)] = value.items()
                     if tag == CALLBACK and type(handle) is int:
                         self.callbacks.pop(handle, None)
+
+
+def replay_calls(played: dict, recorded) -> None:
+    """Each played function's calls, as the worker recorded them ({name: [[x, y, a, lr], ...]}), replayed in order."""
+    if type(recorded) is not dict or set(recorded) != set(played):
+        raise BadFrame("the worker's record of the played calls does not name them")
+    for name, fn in played.items():
+        calls = recorded[name]
+        if type(calls) is not list or not all(type(c) is list and len(c) == 4 for c in calls):
+            raise BadFrame(f"the worker's record of the calls of {name} is malformed")
+        for call in calls:
+            fn(*call)

@@ -65,6 +65,8 @@ class Peer:
         self.keep_identity = False
         self.copy_of: dict[int, object] = {}  # their ref -> its local copy, where identity is kept
         self.graphs: dict[int, tuple] = {}  # handle -> (result, leaves), for their backward requests
+        self.takes_gradients = False  # whether a call's reply may bring its scalar result's gradients (the worker)
+        self.ready: dict[int, list] = {}  # handle -> the gradients that came with that result, while decoding it
         self.next_ref = 0
         self.default_timeout: float | None = None  # for requests that name none (backward)
 
@@ -190,7 +192,23 @@ class Peer:
                 raise BadFrame("a global RNG state that is not a byte vector")
             torch.set_rng_state(rng)
         grad_inputs = [t for t in sent if isinstance(t, torch.Tensor) and t.requires_grad]
-        return self.decode(reply.get("value"), [], grad_inputs), reply
+        if self.takes_gradients and "gradients" in reply:
+            self.ready = self._gradients(reply["gradients"], len(grad_inputs))
+        try:
+            return self.decode(reply.get("value"), [], grad_inputs), reply
+        finally:
+            self.ready = {}
+
+    def _gradients(self, data, count: int) -> dict[int, list]:
+        """{handle: gradients} from a reply's [handle, [gradient or None per input that requires grad]]."""
+        if type(data) is not list or len(data) != 2 or type(data[0]) is not int:
+            raise BadFrame("a result's gradients are not [handle, gradients]")
+        grads = self.decode(data[1], [])
+        if type(grads) is not list or len(grads) != count:
+            raise BadFrame("a result's gradients do not match the inputs that require grad")
+        if not all(g is None or isinstance(g, torch.Tensor) for g in grads):
+            raise BadFrame("a result's gradient is not a tensor")
+        return {data[0]: grads}
 
     # -- values -------------------------------------------------------------------------------------------
     def encode(self, obj, sent: list, leaves=None, depth: int = 0):
@@ -281,7 +299,7 @@ class Peer:
         received.append(obj)
         is_float = isinstance(obj, torch.Tensor) and obj.is_floating_point()
         if size == 4 and payload[3] is not None and grad_inputs is not None and is_float:
-            return RemoteGrad.apply(obj, self, payload[3], *grad_inputs)
+            return RemoteGrad.apply(obj, self, payload[3], self.ready.pop(payload[3], None), *grad_inputs)
         return obj
 
     def _ref(self, obj) -> tuple[int, int]:
@@ -304,29 +322,39 @@ class Peer:
         handle = _field(message, "handle", int)
         if handle not in self.graphs:
             raise Refused("no result with that handle is live")
-        result, leaves = self.graphs[handle]
         grad = self.decode(message.get("grad"), [])
         if not isinstance(grad, torch.Tensor):
             raise BadFrame("a backward request without a gradient tensor")
+        return returning(self.encode(self.gradients(handle, grad), []))
+
+    def gradients(self, handle: int, grad: torch.Tensor | None) -> list:
+        """Gradients of our result `handle` for the leaves of its call (grad None: ones, for a scalar result)."""
+        result, leaves = self.graphs[handle]
         grads = torch.autograd.grad(result, leaves, grad, retain_graph=True, allow_unused=True)
-        return returning(self.encode([None if g is None else g.detach() for g in grads], []))
+        return [None if g is None else g.detach() for g in grads]
 
 
 class RemoteGrad(torch.autograd.Function):
-    """Joins a result computed on the other side to the local graph; backward asks the other side."""
+    """Joins a result computed on the other side to the local graph; backward asks the other side.
+
+    `ready`: the gradients that came with a scalar result (for an incoming gradient of exactly 1, as
+    `loss.backward()` gives): the other side computed them as a backward request would, so none is sent.
+    """
 
     @staticmethod
-    def forward(ctx, value, peer, handle, *inputs):
-        ctx.peer, ctx.handle = peer, handle
+    def forward(ctx, value, peer, handle, ready, *inputs):
+        ctx.peer, ctx.handle, ctx.ready = peer, handle, ready
         return value.clone()
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.ready is not None and grad.dim() == 0 and grad.device.type != "meta" and grad.item() == 1.0:
+            return (None, None, None, None, *(None if g is None else g.clone() for g in ctx.ready))
         reply = ctx.peer.request({"op": "backward", "handle": ctx.handle, "grad": ctx.peer.encode(grad, [])})
         grads = ctx.peer.decode(reply, [])
         if type(grads) is not list:
             raise BadFrame("a backward reply that is not a list of gradients")
-        return (None, None, None, *grads)
+        return (None, None, None, None, *grads)
 
 
 class Callback:

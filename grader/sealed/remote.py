@@ -7,7 +7,7 @@ from torch.utils._python_dispatch import _disable_current_modes, _get_current_di
 
 from grader import FUNCTIONS
 from grader.optrace import OpTracer
-from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
+from grader.sealed.frames import PeerGone, PeerTimeout
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.peer import RemoteError, builtin_exception
 from grader.submission import MissingFunction, raise_if_noisy
@@ -54,19 +54,19 @@ class SealedSubmission:
         """Within the block, `function`'s globals named in `replacements` call back into this process.
 
         A replacement marked `replayable` (grader/stand_in.py) is played by the worker instead: its calls come
-        back in the unpatch reply and are replayed into it here, one round trip in place of one per call.
+        back with the reply to the call that made them and are replayed into it here, with no round trip of
+        their own. The patch and its undoing ride on the next requests to the worker (no round trips either).
         """
+        if self.lost:
+            raise WorkerLost(self.lost)
         played = {name: fn for name, fn in replacements.items() if getattr(fn, "replayable", False) is True}
         encoded = self.end.encode({k: fn for k, fn in replacements.items() if k not in played}, [])
-        message = {"op": "patch", "function": function, "globals": encoded, "played": sorted(played)}
-        token = self.request(lambda: self.end.request(message))
+        token = self.end.patch_later(function, encoded, played)
         try:
             yield
         finally:
             self.end.revoke(encoded)  # student code may have kept a callback: it must not work later
-            if not self.lost:
-                unpatch = {"op": "unpatch", "token": token}
-                self.request(lambda: _replay(played, self.end.decode(self.end.request(unpatch), [])))
+            self.end.unpatch_later(token)
 
     def request(self, exchange):
         """Run one exchange with the worker, turning its failures into check failures."""
@@ -128,18 +128,6 @@ class RemoteFunction:
         noise = reply.get("noise", "")
         raise_if_noisy(self.name, noise if type(noise) is str else repr(noise))
         return value
-
-
-def _replay(played: dict, recorded) -> None:
-    """Each played replacement's calls, as the worker recorded them, replayed into it in order."""
-    if played and (type(recorded) is not dict or set(recorded) != set(played)):
-        raise BadFrame("the worker's record of the played calls does not name them")
-    for name, fn in played.items():
-        calls = recorded[name]
-        if type(calls) is not list or not all(type(c) is list and len(c) == 4 for c in calls):
-            raise BadFrame(f"the worker's record of the calls of {name} is malformed")
-        for call in calls:
-            fn(*call)
 
 
 def _as_local(err: RemoteError) -> Exception:

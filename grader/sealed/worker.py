@@ -563,7 +563,13 @@ class Notebook:
         return fn
 
     def patch(self, message):
-        """Point names that a student function looks up as globals at grader callbacks, until unpatched."""
+        """Point names that a student function looks up as globals at grader callbacks, until unpatched.
+
+        The grader numbers its patches (`token`); they ride on its next request (WorkerEnd.handle).
+        """
+        token = message["token"]
+        if type(token) is not int or token in self.patches:
+            raise TypeError("a patch needs a token of its own")
         scope = getattr(self.resolve({"name": message["function"]}), "__globals__", None)
         if not isinstance(scope, dict):
             raise TypeError(f"`{message['function']}` must be a plain `def` function.")
@@ -574,20 +580,36 @@ class Notebook:
         stand_ins = {name: Recorded() for name in played}  # grader/stand_in.py: recorded here, replayed there
         replacements.update(stand_ins)
         missing = object()
-        token = len(self.patches) + 1
         self.patches[token] = (scope, {name: scope.get(name, missing) for name in replacements}, missing, stand_ins)
         scope.update(replacements)
-        return token
 
     def unpatch(self, message):
-        """Restore the globals; -> each played stand-in's recorded calls."""
-        scope, saved, missing, stand_ins = self.patches.pop(int(message["token"]))
+        """Restore the globals (a patch that never took, because it failed, leaves nothing to restore)."""
+        scope, saved, missing, _ = self.patches.pop(message["token"], (None, {}, None, None))
         for name, value in saved.items():
             if value is missing:
                 scope.pop(name, None)
             else:
                 scope[name] = value
-        return {name: stand_in.calls for name, stand_in in stand_ins.items()}
+
+    def played(self) -> list:
+        """[token, {name: calls}] for each live patch whose stand-ins were called since the last time asked."""
+        taken = []
+        for token, (_, _, _, stand_ins) in self.patches.items():
+            calls = {name: stand_in.take() for name, stand_in in stand_ins.items()}
+            if any(calls.values()):
+                taken.append([token, calls])
+        return taken
+
+    def handlers(self) -> dict:
+        """The requests (beyond calls and gradients) that this notebook serves, by op."""
+        return {
+            "run": self.run,
+            "patch": self.patch,
+            "unpatch": self.unpatch,
+            "check_begin": self.check_begin,
+            "check_end": self.check_end,
+        }
 
 
 def refuse(sock, reason: str) -> None:
@@ -599,13 +621,6 @@ def serve(sock) -> None:
     """Answer the grader until it says exit or goes away (called confined, in the worker's scratch folder)."""
     os.environ.update(HOME=os.getcwd(), TMPDIR=os.getcwd(), MPLCONFIGDIR=os.getcwd(), NBGRADER_EXECUTION="autograde")
     notebook = Notebook(None)
-    handlers = {
-        "run": notebook.run,
-        "patch": notebook.patch,
-        "unpatch": notebook.unpatch,
-        "check_begin": notebook.check_begin,
-        "check_end": notebook.check_end,
-    }
-    notebook.peer = WorkerEnd(sock, notebook.resolve, handlers)
+    notebook.peer = WorkerEnd(sock, notebook.resolve, notebook.handlers(), played=notebook.played)
     send_frame(sock, {"op": "ready"})
     notebook.peer.serve_forever()

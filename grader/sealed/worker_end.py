@@ -24,6 +24,7 @@ FORBIDDEN_NODES = {
     "NllLoss2DBackward0": "nll_loss2d_forward",
 }
 MAX_GRAPH_NODES = 10_000
+RIDING = ("patch", "unpatch")  # what may ride on a request of the grader's, applied before it
 _threads_started = [0]
 _start_thread = _thread.start_new_thread
 
@@ -38,17 +39,32 @@ _thread.start_new_thread = _thread.start_new = threading._start_new_thread = _co
 
 
 class WorkerEnd(Peer):
-    """The worker's side: `resolve` finds a student function by name; `handlers` serve run, patch, ..."""
+    """The worker's side: `resolve` finds a student function by name; `handlers` serve run, patch, ...
 
-    def __init__(self, sock, resolve, handlers: dict | None = None, limits: FrameLimits = DEFAULT_LIMITS):
+    played() -> [token, {name: calls}] pairs: what the stand-ins recorded meanwhile, sent back with each reply.
+    """
+
+    def __init__(self, sock, resolve, handlers: dict | None = None, limits: FrameLimits = DEFAULT_LIMITS, played=None):
         super().__init__(sock, limits)
         self.keep_identity = True  # a Parameter the checks pass again is the one the student's code saw before
+        self.takes_gradients = True  # the grader's scalar results come with their gradients (GraderEnd)
         self.resolve = resolve
         self.handlers = dict(handlers or {})
+        self.played = played
         # bound now: student code that swaps this module's functions later changes nothing here
         self.quiet, self.traced, self.ruled = _quiet, _traced, _under_device_rules
 
     def handle(self, message: dict) -> dict:
+        riding = message.get("before", [])
+        if type(riding) is not list or not all(type(m) is dict and m.get("op") in RIDING for m in riding):
+            raise BadFrame("what rides on a request is not a list of patches and unpatches")
+        for queued in riding:
+            self.handlers[queued["op"]](queued)
+        reply = self._serve(message)
+        played = self.played() if self.played is not None else []
+        return {**reply, "played": self.encode(played, [])} if played else reply
+
+    def _serve(self, message: dict) -> dict:
         op = message["op"]
         if op == "call":
             target = _field(message, "target", dict)
