@@ -378,8 +378,10 @@ class _Run:
         finally:
             violations = end.end_check()
             self._add_time("checks", started)
-        if self.checks_at_end and not submission.lost:
-            self.caught[fn] = cell_outputs(end.request({"op": "check_end"}, self.assignment.call_timeout))
+        if not submission.lost:  # at a grade cell (second run) it only undoes the checks' last patch, riding on it
+            caught = end.request({"op": "check_end"}, self.assignment.call_timeout)
+            if self.checks_at_end:
+                self.caught[fn] = cell_outputs(caught)
         self.grading = None
         self.lost_in_check = bool(submission.lost)
         if violations:
