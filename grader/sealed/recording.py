@@ -7,11 +7,13 @@ applies the configured late-submission plugin, so the gradebook is what `nbgrade
 """
 
 import logging
+import os
 import re
 import warnings
 from pathlib import Path
 
 import nbformat
+import nbgrader.api
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde
 from nbgrader.converters.base import NbGraderException
@@ -52,6 +54,8 @@ class SealedAutograde:
 
     def __init__(self, root: Path, assignment: Assignment):
         self.root, self.assignment = root, assignment
+        if not hasattr(nbgrader.api.create_engine, "engines"):  # this process records many submissions
+            nbgrader.api.create_engine = one_engine_per_database(nbgrader.api.create_engine)
         self.config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
         self.url = patient(db_url(root))
         self.config.CourseDirectory.db_url = self.url  # a relative SQLite path means the course root
@@ -94,6 +98,27 @@ class SealedAutograde:
             with Gradebook(self.url) as gb:  # (converted: nbgrader's last step, SealedReview, marked them)
                 record_unprocessed(gb, result)
                 mark_for_review(gb, result)
+
+
+def one_engine_per_database(create_engine):
+    """create_engine, made once per database and process: nbgrader's Gradebook makes a new SQLAlchemy engine each
+    time it opens (about ten times per recorded submission), and a new engine compiles every query again.
+
+    SQLAlchemy's advice is one engine per database per process; a grading process records many submissions.
+    Gradebook.close() still disposes the engine's connections (the next Gradebook opens its own); only the
+    compiled queries and the dialect's first-connect set-up are kept. The process id is part of the key: a
+    forked process never uses its parent's engine (nor its connections).
+    """
+    engines: dict[tuple, object] = {}
+
+    def shared(url, **kwargs):
+        key = (os.getpid(), str(url), repr(sorted(kwargs.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kwargs)
+        return engines[key]
+
+    shared.engines = engines  # type: ignore[attr-defined]
+    return shared
 
 
 def patient(url: str) -> str:
