@@ -5,6 +5,7 @@ result is recorded as it arrives (grader/sealed/recording.py).
 """
 
 import dataclasses
+import importlib
 import json
 import os
 import time
@@ -67,6 +68,8 @@ def grade_course(
         for result in graded(todo, assignment, jobs, scheduler, unconfined, expectations_cache(root, url), record):
             results.append(result)
             progress.advance(bar)
+            if len(todo) - len(results) < jobs:  # a grading process has nothing left to do: on its free core,
+                importlib.import_module("grader.class_summary")  # matplotlib, for the figures drawn at the end
     results.sort(key=lambda r: r.student)
     write_results(root, results, unconfined)
     from grader import class_summary  # matplotlib: imported when the figures are drawn, not at start-up
