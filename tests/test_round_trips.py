@@ -9,33 +9,29 @@ import os
 import signal
 import socket
 import time
+from pathlib import Path
 
 import pytest
 import torch
+from processes import forked_notebook
 
 from grader.sealed import peer
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.remote import SealedSubmission
-from grader.sealed.worker_end import WorkerEnd
 from grader.submission import MissingFunction
 
-NOTEBOOK = """
-import torch
-
+# a correct update from the catalogue; minibatch_sgd here backpropagates an incoming gradient of 2 through mse
+UPDATE = Path(__file__).parent / "catalogue" / "update" / "pass_minus_equals.py"
+NOTEBOOK = (
+    "import torch\n"
+    + UPDATE.read_text()
+    + """
 def mse(y_hat, y):
     return 'the student mse'
 
-def update(x, y, a, lr):
-    loss = mse(x @ a, y)
-    loss.backward()
-    with torch.no_grad():
-        a -= lr * a.grad
-    a.grad.zero_()
-    return loss
-
 def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
     loss = mse(x @ a, y)
-    (2 * loss).backward()  # an incoming gradient of 2: the grader is asked for the gradients
+    (2 * loss).backward()  # the grader is asked for the gradients
     with torch.no_grad():
         a -= lr * a.grad
     return [loss.item()]
@@ -43,6 +39,7 @@ def minibatch_sgd(x, y, a, lr, bs, epochs, generator=None):
 def which_mse():
     return mse(None, None) if callable(mse) else None
 """
+)
 
 
 def reference_mse(y_hat, y):
@@ -52,20 +49,9 @@ def reference_mse(y_hat, y):
 @pytest.fixture
 def worker(monkeypatch):
     """(GraderEnd, SealedSubmission, sent ops, worker requests) for a forked worker whose notebook ran NOTEBOOK."""
-    from grader.sealed import worker
-
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ours.close()
-            notebook = worker.Notebook(None)
-            exec(NOTEBOOK, notebook.ns)
-            notebook.peer = WorkerEnd(theirs, notebook.resolve, notebook.handlers(), played=notebook.played)
-            notebook.peer.serve_forever()
-        finally:
-            os._exit(0)
-    theirs.close()
+    scope: dict = {}
+    exec(NOTEBOOK, scope)
+    ours, pid = forked_notebook(scope)
     sent: list[dict] = []
     send = peer.send_frame
     monkeypatch.setattr(

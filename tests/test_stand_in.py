@@ -8,12 +8,12 @@ sealed grading, and must judge it exactly as they do in-process, in fewer round 
 import math
 import os
 import signal
-import socket
 import time
 from pathlib import Path
 
 import pytest
 import torch
+from processes import forked_notebook
 
 import lesson_ref
 from grader import FUNCTIONS
@@ -21,7 +21,6 @@ from grader.checks import support
 from grader.runner import run_checks
 from grader.sealed.grader_end import GraderEnd
 from grader.sealed.remote import SealedSubmission
-from grader.sealed.worker_end import WorkerEnd
 from grader.stand_in import MAX_CALLS, Recorded, placeholder_loss
 from grader.submission import Submission
 
@@ -37,20 +36,7 @@ def namespace(solution: str) -> dict:
 
 def sealed_checks(solution: str):
     """run_checks("minibatch_sgd") over the protocol to a forked worker. -> (checks, the worker's requests by op)."""
-    from grader.sealed import worker
-
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            ours.close()
-            notebook = worker.Notebook(None)
-            notebook.ns.update(namespace(solution))
-            notebook.peer = WorkerEnd(theirs, notebook.resolve, notebook.handlers(), played=notebook.played)
-            notebook.peer.serve_forever()
-        finally:
-            os._exit(0)
-    theirs.close()
+    ours, pid = forked_notebook(namespace(solution))
     asked: dict[str, int] = {}
     end = GraderEnd(ours, budget_end=time.monotonic() + 120, call_timeout=30)
     handle = end.handle
