@@ -21,6 +21,7 @@ from grader.sealed.frames import (
     FrameLimits,
     PeerGone,
     PeerTimeout,
+    check_shape,
     decode_body,
     encode_frame,
     recv_frame,
@@ -64,6 +65,49 @@ def test_the_decoder_refuses_frames_over_a_limit_or_malformed(body, says):
         return
     with pytest.raises(BadFrame, match=says):
         decode_body(body, limits)
+
+
+def _nested(depth: int, inner=None):
+    """A list (or, every third level, a map) nested `depth` levels deep around `inner`."""
+    for level in range(depth):
+        inner = {"k": inner} if level % 3 == 2 else [inner]
+    return inner
+
+
+@pytest.mark.parametrize("padding", [0, 300_000], ids=["short frame, built then checked", "long frame, walked first"])
+def test_nesting_at_the_limit_passes_and_one_level_more_is_refused(padding):
+    """Is a frame nested exactly 32 deep read, and one 33 deep refused, whether it is short or long?"""
+    pad = b"\x00" * padding  # a long frame could hold more objects than allowed: it is walked before building
+    assert decode_body(msgpack.packb([pad, _nested(31, 1)])) == [pad, _nested(31, 1)]
+    with pytest.raises(BadFrame, match="nested more than 32"):
+        decode_body(msgpack.packb([pad, _nested(32, 1)]))
+    with pytest.raises(BadFrame, match="nested more than 32"):
+        decode_body(b"\x92" + msgpack.packb(pad) + b"\x91" * 2000 + b"\xc0")  # past msgpack's own stack too
+
+
+def test_short_and_long_frames_are_judged_alike():
+    """Does the short frame's way (build, then check the depth) accept and refuse what the long one's walk does?"""
+    bodies = [
+        msgpack.packb(message)
+        for message in ({"op": "x", "v": [1, [2, [3]], {"a": None}]}, _nested(32), _nested(33), [[]] * 50, "s", 7)
+    ] + [
+        b"\x91" * 40 + b"\xc0",
+        b"\x92\x01",
+        b"\x01\x02",
+        b"\xc1",
+        b"\x81\x91\x01\x02",
+        b"\x93" + b"\x91" * 31 + b"\x90",
+    ]
+    for body in bodies:
+        outcomes = []
+        for walk_first in (False, True):
+            try:
+                if walk_first:  # what decode_body does for a long frame
+                    check_shape(body)
+                outcomes.append(("read", decode_body(body)))
+            except BadFrame as err:
+                outcomes.append(("refused", str(err).split(" (")[0]))
+        assert outcomes[0] == outcomes[1], body
 
 
 def test_a_48_mib_frame_of_nested_containers_is_refused_before_it_is_built():

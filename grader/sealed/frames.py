@@ -1,9 +1,12 @@
 """Frames between the grader and a worker: a 4-byte length, then one msgpack object, checked against limits.
 
-Decoding never trusts the peer: the length is checked before anything is read, the msgpack object is
-walked once with msgpack's own streaming Unpacker (headers and skips only, nothing built) to bound its
-nesting depth and node count, then unpacked by msgpack with its length limits. Only plain data comes out
-(None, bool, int, float, str, bytes, list, dict): what it means is values.py's business.
+Decoding never trusts the peer: the length is checked before anything is read; a body long enough to
+hold more objects than allowed is walked first with msgpack's own streaming Unpacker (headers and skips
+only, nothing built) to bound its node count and nesting depth; then msgpack unpacks it with its length
+limits, and the depth of what it built is checked. A shorter body cannot hold too many objects (each takes
+at least one byte), so building it is bounded anyway, and msgpack's C unpacker refuses nesting past its own
+fixed stack. Only plain data comes out (None, bool, int, float, str, bytes, list, dict): what it means is
+values.py's business.
 """
 
 import socket
@@ -104,18 +107,42 @@ def check_shape(body: bytes, limits: FrameLimits = DEFAULT_LIMITS) -> None:
 
 
 def decode_body(body: bytes, limits: FrameLimits = DEFAULT_LIMITS):
-    """The plain data of one frame's body, after check_shape."""
+    """The plain data of one frame's body, within every limit of check_shape."""
     if len(body) > limits.max_bytes:
         raise BadFrame(f"a frame of {len(body)} bytes is over the {limits.max_bytes} byte limit")
-    check_shape(body, limits)
+    walked = len(body) > limits.max_nodes  # room for more objects than allowed: count them before building any
+    if walked:
+        check_shape(body, limits)
     try:
-        return msgpack.unpackb(
+        message = msgpack.unpackb(
             body, raw=False, strict_map_key=False, use_list=True, ext_hook=_reject_ext, **_unpacker_options(limits)
         )
     except BadFrame:
         raise
-    except Exception as err:  # invalid UTF-8, an unhashable map key, ...
+    except Exception as err:  # invalid UTF-8, an unhashable map key, a truncated frame, ...
+        if not walked:
+            check_shape(body, limits)  # the precise reason, where it is one of the shape's limits
         raise BadFrame(f"an unreadable frame ({type(err).__name__}: {err})") from None
+    if not walked:
+        _check_depth(message, limits.max_depth)
+    return message
+
+
+def _check_depth(message, max_depth: int) -> None:
+    """Raise BadFrame if unpacked data nests lists and maps deeper than check_shape allows (the top one is 1).
+
+    Map keys need no look: a list or map cannot be a key (unhashable), so only values and items can nest.
+    """
+    if type(message) not in (list, dict):
+        return
+    todo = [(message, 1)]
+    while todo:
+        container, depth = todo.pop()
+        if depth > max_depth:
+            raise BadFrame(f"a frame nested more than {max_depth} levels deep")
+        for item in container.values() if type(container) is dict else container:
+            if type(item) is list or type(item) is dict:
+                todo.append((item, depth + 1))
 
 
 def over_limits(message, limits: FrameLimits = DEFAULT_LIMITS) -> str | None:
