@@ -1,10 +1,11 @@
-"""Runs the hidden pytest checks of one contract function against a submission."""
+"""Runs the hidden pytest checks of contract functions against a submission: one function, or several in one session."""
 
 import builtins
 import contextlib
 import io
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,7 +103,7 @@ def _indent(text: str) -> str:
 class _Collector:
     """pytest plugin: hands the submission to the checks and records each outcome."""
 
-    def __init__(self, submission: Functions, checks: "FunctionChecks"):
+    def __init__(self, submission: Functions | None, checks: "FunctionChecks | None"):
         self.submission = submission
         self.checks = checks
         self.questions: dict[str, str] = {}
@@ -110,7 +111,8 @@ class _Collector:
         self.withheld: dict[str, str] = {}  # nodeid -> the exception the student's code raised (text withheld)
 
     def pytest_configure(self, config):
-        config.stash[SUBMISSION_KEY] = self.submission
+        if self.submission is not None:
+            config.stash[SUBMISSION_KEY] = self.submission
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
@@ -190,9 +192,67 @@ def run_checks(function: str, submission: Functions, keyword: str | None = None)
     keyword: a pytest -k expression choosing the cases (the sealed warm-up leaves out the cuda ones).
     """
     checks = FunctionChecks(function)
+    _pytest_main([function], ["-k", keyword] if keyword else [], [_Collector(submission, checks)])
+    return checks
+
+
+def run_checks_together(functions: list[str], each: "Callable[[CheckOne], None]") -> None:
+    """One pytest session for the checks of several functions, run one function at a time by `each`.
+
+    each(check_one) is called once, inside the session; check_one(function, submission) -> FunctionChecks runs
+    that function's checks as run_checks would (its fixtures set up and torn down within the call), for any of
+    `functions`, at most once each, in any order; one never called runs nothing. What `each` raises is raised
+    here. A pytest session costs about 20 ms before its first check: this pays it once for all the functions.
+    """
+    collector = _Collector(None, None)
+    driver = _Driver(collector, functions, each)
+    _pytest_main(functions, [], [collector, driver])
+    if driver.raised is not None:
+        raise driver.raised
+
+
+CheckOne = Callable[[str, Functions], FunctionChecks]
+
+
+class _Driver:
+    """pytest plugin: hands the run loop to `each`, which runs one function's collected checks at a time."""
+
+    def __init__(self, collector: _Collector, functions: list[str], each):
+        self.collector, self.each, self.raised = collector, each, None
+        self.paths = {(CHECKS_DIR / f"test_{function}.py").resolve(): function for function in functions}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        if session.testsfailed:  # a check module that cannot be collected: as pytest's own loop does
+            raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
+        by_function: dict[str, list] = {function: [] for function in self.paths.values()}
+        for item in session.items:
+            by_function[self.paths[Path(str(item.path)).resolve()]].append(item)
+        done: set[str] = set()
+
+        def check_one(function: str, submission: Functions) -> FunctionChecks:
+            if function not in by_function or function in done:
+                raise ValueError(f"the checks of {function} are not in this session, or ran already")
+            done.add(function)
+            self.collector.checks = FunctionChecks(function)
+            self.collector.submission = session.config.stash[SUBMISSION_KEY] = submission
+            items = by_function[function]
+            for item, after in zip(items, [*items[1:], None], strict=True):  # None: tear every fixture down
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=after)
+            return self.collector.checks
+
+        try:
+            self.each(check_one)
+        except BaseException as err:  # pytest would report it as its own internal error: the caller's, raised there
+            self.raised = err
+        return True
+
+
+def _pytest_main(functions: list[str], options: list[str], plugins: list) -> None:
+    """pytest.main on the check files of `functions`, its own output swallowed; RuntimeError unless it ran."""
     args = [
-        str(CHECKS_DIR / f"test_{function}.py"),
-        *(["-k", keyword] if keyword else []),
+        *(str(CHECKS_DIR / f"test_{function}.py") for function in functions),
+        *options,
         "-q",
         "-p",
         "no:cacheprovider",
@@ -220,7 +280,6 @@ def run_checks(function: str, submission: Functions, keyword: str | None = None)
         str(CHECKS_DIR),
     ]
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        code = pytest.main(args, plugins=[_Collector(submission, checks)])
+        code = pytest.main(args, plugins=plugins)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        raise RuntimeError(f"the hidden checks for {function} could not run (pytest exit code {code})")
-    return checks
+        raise RuntimeError(f"the hidden checks for {', '.join(functions)} could not run (pytest exit code {code})")

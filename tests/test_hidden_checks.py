@@ -6,7 +6,7 @@ import torch
 import lesson_ref
 from grader import FUNCTIONS, POINTS, points, samples
 from grader.hidden import HiddenChecksFailed, award
-from grader.runner import run_checks
+from grader.runner import run_checks, run_checks_together
 from grader.submission import Submission
 
 
@@ -39,6 +39,52 @@ def test_sample_scores_what_its_name_and_caught_by_say(name, sample_submission):
     submission = sample_submission(name)
     scores = {fn: run_checks(fn, submission).score for fn in FUNCTIONS}
     assert scores == samples.expected_scores(name)
+
+
+@pytest.mark.parametrize("name", ["pass_reference", "fail_mse_sum", "fail_update_no_zero_grad"])
+def test_one_session_grades_each_function_as_a_session_of_its_own(name, sample_submission):
+    """Does one pytest session for all four functions give each the outcomes of its own session, case by case?"""
+    submission = sample_submission(name)
+    alone = {fn: run_checks(fn, submission) for fn in FUNCTIONS}
+    together = {}
+    run_checks_together(
+        list(FUNCTIONS), lambda check_one: together.update({fn: check_one(fn, submission) for fn in FUNCTIONS})
+    )
+    assert {fn: c.results for fn, c in together.items()} == {fn: c.results for fn, c in alone.items()}
+    assert {fn: c.score for fn, c in together.items()} == samples.expected_scores(name)
+
+
+def test_one_session_runs_only_the_functions_asked_for_in_the_order_asked():
+    """Does a function left out run no check, does each run once, in the caller's order, with its own submission?"""
+    calls = []
+    namespace = dict(vars(lesson_ref), update=lambda *args, **kwargs: calls.append("update"))
+    reference, ran = Submission(namespace), []
+
+    def each(check_one):
+        ran.append(check_one("cross_entropy", reference))
+        ran.append(check_one("mse", Submission({})))  # no functions at all: every check fails
+        with pytest.raises(ValueError, match="ran already"):
+            check_one("mse", reference)
+        with pytest.raises(ValueError, match="not in this session"):
+            check_one("minibatch_sgd", reference)
+
+    run_checks_together(["mse", "update", "cross_entropy"], each)
+    assert [(checks.function, checks.passed) for checks in ran] == [("cross_entropy", True), ("mse", False)]
+    assert calls == []  # update is in the session, but its checks were never asked for
+
+
+def test_an_error_between_functions_reaches_the_caller_not_pytest():
+    """Does an exception raised between two functions' checks (a lost worker, say) come out of the session as it is?"""
+
+    class Lost(ConnectionError):
+        pass
+
+    def each(check_one):
+        check_one("mse", Submission.from_module(lesson_ref))
+        raise Lost("the worker went away")
+
+    with pytest.raises(Lost, match="went away"):
+        run_checks_together(["mse", "update"], each)
 
 
 def test_cuda_cases_run_on_a_gpu_and_skip_with_a_reason_elsewhere():

@@ -11,7 +11,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from grader import ASSIGNMENT, FUNCTIONS, POINTS
 from grader.course import NOTEBOOK
-from grader.runner import run_checks
+from grader.runner import CheckOne, run_checks, run_checks_together
 from grader.sealed import gpu, intake, scan
 from grader.sealed.frames import BadFrame, PeerGone, PeerTimeout
 from grader.sealed.grader_end import GraderEnd
@@ -310,14 +310,9 @@ class _Run:
                 grade_cells_ran = {index: outputs for index, outputs, _ in reports if index in grade_cells}
                 for fn in self.stale:
                     self.kernel_view[fn] = grade_cells_ran.get(self.graded[fn], [])
-            for fn in self.graded:  # after the last cell, and grade cells that errored before their verdict
-                if fn not in self.verdicts and (fn not in self.stale) == self.checks_at_end:
-                    verdict = self._check(fn, end, worker)
-                    if verdict is not None:
-                        self.verdicts[fn] = verdict
-                    if self.lost_in_check:
-                        return False  # the rest is graded in a fresh worker
-            return True
+            # after the last cell, and grade cells that errored before their verdict
+            todo = [f for f in self.graded if f not in self.verdicts and (f not in self.stale) == self.checks_at_end]
+            return self._check_all(todo, end, worker) if todo else True
         except (PeerGone, PeerTimeout, RemoteError) as err:
             self._after_loss(err)
             return False
@@ -348,8 +343,30 @@ class _Run:
         verdict = self.verdicts[fn]
         return {"points": verdict.points, "message": verdict.message}
 
-    def _check(self, fn, end, worker) -> FunctionResult | None:
-        """fn's hidden checks, on its grade cell's state when they come after the last cell.
+    def _check_all(self, functions: list[str], end, worker) -> bool:
+        """The checks of `functions` in turn, in one pytest session. -> False if the worker was lost in one of
+        them (the rest is then graded in a fresh worker)."""
+        finished = True
+
+        def each(check_one: CheckOne) -> None:
+            nonlocal finished
+            for fn in functions:
+                verdict = self._check(fn, end, worker, check_one)
+                if verdict is not None:
+                    self.verdicts[fn] = verdict
+                if self.lost_in_check:
+                    finished = False
+                    return
+
+        started, checks_before = time.monotonic(), self.result.timings.get("checks", 0.0)
+        try:
+            run_checks_together(functions, each)
+        finally:  # the session's own start and end are the checks' time too
+            self._add_time("checks", started + self.result.timings.get("checks", 0.0) - checks_before)
+        return finished
+
+    def _check(self, fn, end, worker, check_one: CheckOne = run_checks) -> FunctionResult | None:
+        """fn's hidden checks (by check_one), on its grade cell's state when they come after the last cell.
 
         -> its verdict; None where that state could not serve (then fn is in `stale`, for the second run).
         """
@@ -374,7 +391,7 @@ class _Run:
                 return None
         end.start_check(fn)
         try:
-            checks = run_checks(fn, submission)
+            checks = check_one(fn, submission)
         finally:
             violations = end.end_check()
             self._add_time("checks", started)
