@@ -196,17 +196,18 @@ def run_checks(function: str, submission: Functions, keyword: str | None = None)
     return checks
 
 
-def run_checks_together(functions: list[str], each: "Callable[[CheckOne], None]") -> None:
+def run_checks_together(functions: list[str], each: "Callable[[CheckOne], None]", keyword: str | None = None) -> None:
     """One pytest session for the checks of several functions, run one function at a time by `each`.
 
     each(check_one) is called once, inside the session; check_one(function, submission) -> FunctionChecks runs
     that function's checks as run_checks would (its fixtures set up and torn down within the call), for any of
     `functions`, at most once each, in any order; one never called runs nothing. What `each` raises is raised
     here. A pytest session costs about 20 ms before its first check: this pays it once for all the functions.
+    keyword: as run_checks's.
     """
     collector = _Collector(None, None)
     driver = _Driver(collector, functions, each)
-    _pytest_main(functions, [], [collector, driver])
+    _pytest_main(functions, ["-k", keyword] if keyword else [], [collector, driver])
     if driver.raised is not None:
         raise driver.raised
 

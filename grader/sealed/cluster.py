@@ -138,15 +138,15 @@ def warm_up(cache: Path | None = None) -> None:
 
     import lesson_ref
     from grader import expectations
-    from grader.runner import run_checks
+    from grader.runner import run_checks_together
     from grader.submission import Submission
 
     torch.set_num_threads(1)  # one grading per process; parallelism comes from the processes
     if cache is not None:
         expectations.load(cache)
     before = expectations.computed
-    for fn in FUNCTIONS:
-        run_checks(fn, Submission.from_module(lesson_ref), keyword="not cuda")
+    reference = Submission.from_module(lesson_ref)
+    run_checks_together(list(FUNCTIONS), lambda check_one: [check_one(fn, reference) for fn in FUNCTIONS], "not cuda")
     if cache is not None and (expectations.computed > before or not cache.exists()):
         try:
             expectations.save(cache)
