@@ -15,7 +15,9 @@ buggy), graded by
   fresh IPython namespace with the inline matplotlib backend (figures drawn to PNG, then dropped); no kernel,
   no sandbox, no gradebook; a cell that raises does not stop the notebook. Its CPU time (all threads) per
   notebook is what grading costs at least;
-- sealed: `python -m grader grade --jobs J` (the local pool; --jobs all = one per core).
+- sealed: `python -m grader grade --jobs J --no-similarity` (the local pool; --jobs all = one per core): the
+  grading alone, as stock grades; the comparison of the submissions that `grade` runs after it by default
+  (stock has nothing like it) is timed apart, `python -m grader similarity`, and printed in the notes.
 Prints wall-clock seconds, submissions per second and the ratio to stock, whether they agree on every
 score; then, per N, the cost per submission side by side: the floor's CPU seconds, sealed's machine
 seconds (wall x cores / N: every core, start-up included), stock's (wall / N: one core, as nbgrader grades
@@ -469,12 +471,18 @@ def main():
             )
         before = load()
         watch = [root / "autograded" / student / ASSIGNMENT / NOTEBOOK for student in students]
-        ran = run([py, "-m", "grader", "--root", str(root), "grade", "--jobs", str(jobs)], root, watch)
+        grade = [py, "-m", "grader", "--root", str(root), "grade", "--jobs", str(jobs), "--no-similarity"]
+        ran = run(grade, root, watch)
         row["sealed"], row["sealed mem"], row["sealed run"] = ran.seconds, ran.peaks, ran
         row["sealed scores"] = course.scores(root)
         notes.append(f"N={n} sealed, {jobs} processes: load average {before} before, {load()} after")
         timeline = [line for line in ran.output.splitlines() if line.startswith("time:")]
         notes.append(f"N={n} sealed {timeline[-1] if timeline else '(no time line: ' + ran.output[-300:] + ')'}")
+        compared = run([py, "-m", "grader", "--root", str(root), "similarity"], root)
+        notes.append(
+            f"N={n} similarity (`grade` runs it after the grading unless --no-similarity; not in the sealed "
+            f"figures above, stock has no such step): {compared.seconds:.1f} s, {compared.main_cpu:.1f} CPU-s"
+        )
         rows.append(row)
         shutil.rmtree(root)
     line = stock_line(stock_s)
