@@ -6,6 +6,7 @@ three submissions (about 10 s). No nbgrader: the submissions are made from the c
 
 import importlib.util
 import shutil
+import sys
 
 import nbformat
 import pytest
@@ -48,3 +49,21 @@ def test_each_notebook_has_its_own_time_and_draws_its_figures(floor):
         run = floor["students"][name]
         assert run["cpu"] > 0 and run["wall"] > 0, (name, run)
     assert floor["students"]["pass_reference"]["figures"] >= 4  # the scatter and loss plots of a finished notebook
+
+
+def test_the_sampler_follows_the_command_and_its_forks_by_kind(tmp_path):
+    """Does the benchmark's sampler find the command and its same-command fork (a grading process), with their CPU?"""
+    script = tmp_path / "fork.py"
+    script.write_text(
+        "import os, time\n"
+        "child = os.fork()\n"
+        "end = time.process_time() + 0.3\n"
+        "while time.process_time() < end:\n"
+        "    pass\n"
+        "time.sleep(0.3)\n"
+        "if child:\n"
+        "    os.waitpid(child, 0)\n"
+    )
+    ran = _benchmark().run([sys.executable, str(script)], tmp_path)
+    assert set(ran.peaks) == {"main", "grading"}, ran.peaks
+    assert ran.cpu["grading"] >= 0.2 and ran.main_cpu >= 0.2, ran.cpu
