@@ -220,15 +220,16 @@ class _Driver:
 
     def __init__(self, collector: _Collector, functions: list[str], each):
         self.collector, self.each, self.raised = collector, each, None
-        self.paths = {(CHECKS_DIR / f"test_{function}.py").resolve(): function for function in functions}
+        # keyed as pytest names the files it was given (os.path.abspath: no symlinks resolved, no file system read)
+        self.paths = {Path(os.path.abspath(CHECKS_DIR / f"test_{function}.py")): function for function in functions}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
         if session.testsfailed:  # a check module that cannot be collected: as pytest's own loop does
             raise session.Interrupted(f"{session.testsfailed} error(s) during collection")
         by_function: dict[str, list] = {function: [] for function in self.paths.values()}
-        for item in session.items:
-            by_function[self.paths[Path(str(item.path)).resolve()]].append(item)
+        for item in session.items:  # in file order, each file's items together
+            by_function[self.paths[Path(os.path.abspath(item.path))]].append(item)
         done: set[str] = set()
 
         def check_one(function: str, submission: Functions) -> FunctionChecks:
