@@ -237,7 +237,7 @@ class _Driver:
                 raise ValueError(f"the checks of {function} are not in this session, or ran already")
             done.add(function)
             self.collector.checks = FunctionChecks(function)
-            self.collector.submission = session.config.stash[SUBMISSION_KEY] = submission
+            session.config.stash[SUBMISSION_KEY] = submission  # what the `student` fixture hands the checks
             items = by_function[function]
             for item, after in zip(items, [*items[1:], None], strict=True):  # None: tear every fixture down
                 item.config.hook.pytest_runtest_protocol(item=item, nextitem=after)
