@@ -106,6 +106,17 @@ def compare_submissions(root: Path) -> None:
     )
 
 
+def at_least_one(text: str) -> int:
+    """--jobs: a whole number of grading processes, 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of grading processes (1 or more)")
+    return value
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__)
     parser.add_argument(
@@ -120,9 +131,10 @@ def main(argv=None) -> int:
     parser.add_argument("--root", type=Path, default=course.ROOT, help="the course folder (default: this repo)")
     parser.add_argument(
         "--jobs",
-        type=int,
+        type=at_least_one,
         default=None,
-        help="grading processes that `grade` forks on this machine (default: one per core)",
+        help="grading processes that `grade` forks on this machine (default: one per CPU it may use: its "
+        "affinity and its cgroup's CPU quota, as on a JupyterHub server)",
     )
     parser.add_argument(
         "--scheduler",

@@ -7,7 +7,6 @@ result is recorded as it arrives (grader/sealed/recording.py).
 import dataclasses
 import importlib
 import json
-import os
 import time
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from grader.course import NOTEBOOK, db_url, expectations_cache
 from grader.progress import progress_bar
 from grader.sealed import identity
 from grader.sealed.cluster import graded
+from grader.sealed.cpus import usable_cpus
 from grader.sealed.recording import UNCONFINED, SealedAutograde, note_unconfined
 from grader.sealed.session import Assignment, SubmissionResult
 
@@ -44,7 +44,8 @@ def grade_course(
 ) -> list[SubmissionResult]:
     """Grade submitted/* into the gradebook; write feedback notebooks, grades.csv and class_summary.html to autograded/.
 
-    `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes.
+    `scheduler`: the address of a Dask cluster to grade on; else a local pool of `jobs` forked processes (by
+    default one per CPU this process may use: grader/sealed/cpus.py).
     `unconfined`: the instructor's explicit `--unconfined` (no sandbox), recorded with every result.
     Raises SandboxUnavailable, before anything is recorded, where this machine cannot confine student code.
     The results returned hold no cell outputs: each result's outputs and execution counts are released once
@@ -64,7 +65,7 @@ def grade_course(
     record = Recorder(root, assignment, unconfined)
     with progress_bar(show_progress) as progress:
         bar = progress.add_task("grading (sealed)", total=len(todo))
-        jobs = jobs or os.cpu_count() or 1
+        jobs = jobs or usable_cpus()
         for result in graded(todo, assignment, jobs, scheduler, unconfined, expectations_cache(root, url), record):
             results.append(result)
             progress.advance(bar)
