@@ -92,6 +92,18 @@ def test_no_quota_leaves_the_affinity(tmp_path):
     assert usable_cpus(tmp_path / "no-such-proc") == AFFINITY
 
 
+def test_lines_it_cannot_read_are_passed_over(tmp_path):
+    """Do a malformed /proc line and a mountinfo line without its separator leave the count to the rest?"""
+    cg = tmp_path / "cg"
+    write(cg / "a" / "cpu.max", "100000 100000")
+    proc = proc_files(
+        tmp_path,
+        ["garbage", "1:cpu:", "0::/a"],
+        ["31 23 0:28 / /nowhere rw", f"30 22 0:26 / {cg} rw - cgroup2 cgroup2 rw"],
+    )
+    assert cpu_quotas(proc) == [1.0]
+
+
 def test_a_mount_of_another_part_of_the_tree_is_not_read(tmp_path):
     """Is a quota in a cgroup mount that shows another group (not ours, not above ours) left alone?"""
     cg = tmp_path / "cg"

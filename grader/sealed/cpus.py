@@ -32,7 +32,7 @@ def cpu_quotas(proc: Path = Path("/proc/self")) -> list[float]:
     for line in groups:
         hierarchy, controllers, path = [*line.split(":", 2), "", ""][:3]
         v2 = hierarchy == "0" and not controllers
-        if not v2 and "cpu" not in controllers.split(","):
+        if not path.startswith("/") or (not v2 and "cpu" not in controllers.split(",")):
             continue
         for fstype, options, root, mount_point in filter(None, mounts):
             if fstype != ("cgroup2" if v2 else "cgroup") or (not v2 and "cpu" not in options.split(",")):
