@@ -50,6 +50,7 @@ import nbformat
 
 from grader import ASSIGNMENT, FUNCTIONS, course, samples
 from grader.course import NOTEBOOK
+from grader.sealed.cpus import usable_cpus
 
 MIB = 1024
 # issue 20's goals
@@ -440,7 +441,7 @@ def main():
         "--floor-max", type=int, default=100, help="notebooks the floor runs at most (the course's first; 0: none)"
     )
     args = parser.parse_args()
-    cores = os.cpu_count() or 1
+    cores = usable_cpus()
     jobs = cores if args.jobs == "all" else int(args.jobs)
     py, nbgrader = sys.executable, str(Path(sys.executable).parent / "nbgrader")
     stock_s, rows, notes = {}, [], []

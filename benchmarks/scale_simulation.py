@@ -54,6 +54,7 @@ import nbformat
 
 from grader import ASSIGNMENT, POINTS, course, samples
 from grader.course import NOTEBOOK
+from grader.sealed.cpus import usable_cpus
 
 if TYPE_CHECKING:
     from grader.sealed.session import SubmissionResult
@@ -431,7 +432,7 @@ def grade_once(args, root: Path, jobs: int, quiet: bool) -> Run:
 
 def sweep_report(runs: list[Run], sleep: str) -> None:
     """The sweep's table, then what bounds the rate, from the figures measured."""
-    cores = os.cpu_count() or 1
+    cores = usable_cpus()
     print(
         f"\nresults per second against grading processes ({cores} cores; N={runs[0].n}; results/s from the pool's "
         "start to the last result; per submission: the main process's CPU, one recording's CPU (mean; a grading "
@@ -470,7 +471,7 @@ def main(argv=None) -> int:
         "--jobs",
         type=int,
         nargs="+",
-        default=[os.cpu_count() or 1],
+        default=[usable_cpus()],
         help="grading processes (default: cores); several values: one run each, on a fresh copy of the course",
     )
     parser.add_argument(
@@ -529,7 +530,7 @@ def main(argv=None) -> int:
         if len(args.jobs) > 1 or args.sleep:
             sweep_report(runs, sleep)
             after = "/".join(f"{x:.1f}" for x in os.getloadavg())
-            print(f"load average {load} before, {after} after ({os.cpu_count()} cores)")
+            print(f"load average {load} before, {after} after ({usable_cpus()} CPUs)")
         if len(args.jobs) > 1:
             graded_all = all(r.ok for r in runs)
             print(f"every run graded all {args.n}, each in its gradebook: {'yes' if graded_all else 'NO'}")
@@ -555,7 +556,7 @@ def report(args, meter: Meter, started: float, ended: float, results: int, in_gr
     for line in verdicts(meter.slices):
         print(line)
     print(f"graded {results}, in the gradebook {in_gradebook} of {args.n}")
-    print(f"load average {load} before, {'/'.join(f'{x:.1f}' for x in os.getloadavg())} after ({os.cpu_count()} cores)")
+    print(f"load average {load} before, {'/'.join(f'{x:.1f}' for x in os.getloadavg())} after ({usable_cpus()} CPUs)")
 
 
 if __name__ == "__main__":
