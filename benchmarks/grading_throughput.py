@@ -15,7 +15,7 @@ buggy), graded by
   fresh IPython namespace with the inline matplotlib backend (figures drawn to PNG, then dropped); no kernel,
   no sandbox, no gradebook; a cell that raises does not stop the notebook. Its CPU time (all threads) per
   notebook is what grading costs at least;
-- sealed: `python -m grader grade --jobs J --no-similarity` (the local pool; --jobs all = one per core): the
+- sealed: `python -m grader grade --jobs J --no-similarity` (the local pool; --jobs all: one per usable CPU): the
   grading alone, as stock grades; the comparison of the submissions that `grade` runs after it by default
   (stock has nothing like it) is timed apart, `python -m grader similarity`, and printed in the notes.
 Prints wall-clock seconds, submissions per second and the ratio to stock, whether they agree on every
@@ -434,7 +434,7 @@ def comparison(row: dict, cores: int, jobs: int, stock: float, extrapolated: boo
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, nargs="+", default=[20], help="course sizes (default 20)")
-    parser.add_argument("--jobs", default="all", help="sealed grading processes; all = one per core")
+    parser.add_argument("--jobs", default="all", help="sealed grading processes; all = one per CPU the run may use")
     parser.add_argument("--stock-max", type=int, default=100, help="largest N graded by stock nbgrader")
     parser.add_argument("--autograde-max", type=int, default=20, help="largest N graded by the kit's autograde")
     parser.add_argument(
