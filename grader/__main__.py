@@ -49,7 +49,9 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None, unconfined
     """Grade every submission sealed; print the table, each problem and each suspected tampering."""
     from grader.sealed import cluster
     from grader.sealed.batch import grade_course
+    from grader.sealed.cpus import usable_cpus
 
+    jobs = jobs or usable_cpus()
     results = grade_course(root, jobs, scheduler=scheduler, unconfined=unconfined)
     notes = {}
     for r in results:
@@ -65,7 +67,9 @@ def sealed_grade(root: Path, jobs: int | None, scheduler: str | None, unconfined
             console.print(Text(inert.one_line(f"{r.student}: {problem}", 2000)), soft_wrap=True, highlight=False)
     seconds = sum(r.seconds for r in results)
     console.print(
-        f"graded {len(results)} submissions sealed; scores in the gradebook, feedback notebooks, "
+        f"graded {len(results)} submissions sealed "
+        + (f"on the cluster at {scheduler}" if scheduler else f"in {jobs} grading process{'es' * (jobs != 1)}")
+        + "; scores in the gradebook, feedback notebooks, "
         f"grades.csv and class_summary.html in autograded/ ({seconds / max(len(results), 1):.2f} s of grading "
         "per submission)"
     )

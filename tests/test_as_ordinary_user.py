@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from grader.course import ROOT
+from grader.sealed.cpus import usable_cpus
 
 USERS = {"lesson2-sub": True, "lesson2-own": False}  # name -> granted subordinate ids
 SEALED_TESTS = ["tests/test_sandbox.py", "tests/test_sealed.py", "tests/test_fidelity.py"]
@@ -98,11 +99,13 @@ def test_the_sealed_tests_pass_as_an_ordinary_user(instructor):
 
 def test_the_demo_grades_sealed_and_says_nothing_of_root(instructor):
     """Does the README's first command's job (release, samples, sealed grading) work as an ordinary user,
-    every sample as expected, with no word about root?"""
+    every sample as expected, with no word about root, one grading process per CPU the user may use?"""
     name, course = instructor
     proc = _as(name, course, ".venv/bin/python", "-m", "grader", "demo", timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "root" not in (proc.stdout + proc.stderr).lower()
     assert " NO " not in proc.stdout
+    cpus = usable_cpus()  # the user's process shares this one's affinity and cgroup
+    assert f"sealed in {cpus} grading process{'es' * (cpus != 1)};" in proc.stdout, proc.stdout[-1500:]
     sandbox = json.loads((course / "autograded" / "sealed_results.json").read_text())["sandbox"]
     assert ("a subordinate uid" if USERS[name] else "the grader's own uid") in sandbox, sandbox
