@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sealed.cpus import cpu_quotas, usable_cpus
+from grader.sealed.cpus import cgroup_mounts, cpu_quotas, usable_cpus
 
 AFFINITY = len(os.sched_getaffinity(0))
 
@@ -132,11 +132,9 @@ def test_an_affinity_of_one_cpu_grades_one_at_a_time():
 
 def writable_v1_cpu_hierarchy() -> Path | None:
     """Where this user may make a cgroup with a CPU quota (cgroup v1's cpu controller), or None."""
-    for line in Path("/proc/self/mountinfo").read_text().splitlines():
-        fields = line.split()
-        dash = fields.index("-")
-        if fields[dash + 1] == "cgroup" and "cpu" in fields[dash + 3].split(",") and os.access(fields[4], os.W_OK):
-            return Path(fields[4])
+    for fstype, options, _, mount_point in cgroup_mounts():
+        if fstype == "cgroup" and "cpu" in options and os.access(mount_point, os.W_OK):
+            return Path(mount_point)
     return None
 
 

@@ -25,7 +25,7 @@ def cpu_quotas(proc: Path = Path("/proc/self")) -> list[float]:
     """The CPU quotas, in CPUs, on this process's cgroup and each of its ancestors (cgroup v2 and v1)."""
     try:
         groups = (proc / "cgroup").read_text().splitlines()
-        mounts = [_mount(line) for line in (proc / "mountinfo").read_text().splitlines()]
+        mounts = cgroup_mounts(proc)
     except OSError:
         return []
     quotas = []
@@ -34,8 +34,8 @@ def cpu_quotas(proc: Path = Path("/proc/self")) -> list[float]:
         v2 = hierarchy == "0" and not controllers
         if not path.startswith("/") or (not v2 and "cpu" not in controllers.split(",")):
             continue
-        for fstype, options, root, mount_point in filter(None, mounts):
-            if fstype != ("cgroup2" if v2 else "cgroup") or (not v2 and "cpu" not in options.split(",")):
+        for fstype, options, root, mount_point in mounts:
+            if fstype != ("cgroup2" if v2 else "cgroup") or (not v2 and "cpu" not in options):
                 continue
             below = os.path.relpath(path, root)
             if below == ".." or below.startswith("../"):
@@ -51,15 +51,17 @@ def cpu_quotas(proc: Path = Path("/proc/self")) -> list[float]:
     return quotas
 
 
-def _mount(line: str) -> tuple[str, str, str, str] | None:
-    """(fstype, super options, root, mount point) of one /proc/self/mountinfo line (proc(5))."""
-    fields = line.split()
-    if "-" not in fields[6:]:
-        return None
-    dash = fields.index("-", 6)
-    if len(fields) < dash + 4:
-        return None
-    return fields[dash + 1], fields[dash + 3], _unescape(fields[3]), _unescape(fields[4])
+def cgroup_mounts(proc: Path = Path("/proc/self")) -> list[tuple[str, list[str], str, str]]:
+    """(fstype, super options, root, mount point) of each cgroup and cgroup2 mount in mountinfo (proc(5))."""
+    mounts = []
+    for line in (proc / "mountinfo").read_text().splitlines():
+        fields = line.split()
+        if "-" not in fields[6:]:
+            continue
+        dash = fields.index("-", 6)
+        if len(fields) >= dash + 4 and fields[dash + 1] in ("cgroup", "cgroup2"):
+            mounts.append((fields[dash + 1], fields[dash + 3].split(","), _unescape(fields[3]), _unescape(fields[4])))
+    return mounts
 
 
 def _unescape(text: str) -> str:
